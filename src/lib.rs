@@ -1,0 +1,32 @@
+//! Alchemi Console: a multi-tenant AI gateway (OpenAI- and
+//! Anthropic-compatible proxy), its management API and its admin console, in
+//! one axum server over PostgreSQL whose row-level security isolates tenants.
+//!
+//! Layout: `config` (command line and environment), `cluster` and
+//! `embedded` (which PostgreSQL, how to reach it), `migrate` (roles, schema,
+//! policies), `audit` (the RLS audit), `db` (tenant and admin transactions:
+//! the only way to the data), `server` (the HTTP application).
+
+pub mod audit;
+pub mod cluster;
+mod commands;
+pub mod config;
+pub mod db;
+pub mod embedded;
+pub mod migrate;
+pub mod secret;
+pub mod server;
+pub mod telemetry;
+
+use std::process::ExitCode;
+
+pub use server::{AppState, app};
+
+/// Runs the chosen subcommand to completion.
+pub async fn run(cli: config::Cli) -> ExitCode {
+    match cli.command() {
+        config::Command::Serve(args) => server::serve(*args).await,
+        config::Command::Migrate(args) => commands::migrate(args).await,
+        config::Command::RlsAudit(args) => commands::rls_audit(args).await,
+    }
+}

@@ -1,0 +1,22 @@
+//! The `alchemi` binary: parses the command line, sets up logging and hands
+//! over to the library. Nothing else belongs here.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = alchemi::config::Cli::parse();
+    alchemi::telemetry::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(alchemi::run(cli))
+}

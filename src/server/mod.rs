@@ -1,0 +1,152 @@
+//! The HTTP server: startup (database, migration, audit gate, first-run
+//! bootstrap), the router, and graceful shutdown.
+
+mod bootstrap;
+mod health;
+mod state;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::get;
+
+use crate::cluster::{self, Cluster};
+use crate::config::ServeArgs;
+use crate::db::{Db, PoolSizes};
+use crate::{audit, migrate};
+
+pub use bootstrap::{Credentials, ensure_default_account};
+pub use state::{AppState, Settings};
+
+/// The whole application router, as production serves it; tests build the
+/// same one.
+pub fn app(state: AppState) -> Router {
+    let root_redirect = state.settings().root_redirect_url.clone();
+    Router::new()
+        .route(
+            "/",
+            get(move || async move { Redirect::temporary(&root_redirect) }),
+        )
+        .merge(health::router())
+        .with_state(state)
+}
+
+/// `alchemi serve`: runs until SIGINT or SIGTERM.
+pub async fn serve(args: ServeArgs) -> ExitCode {
+    let started = Instant::now();
+    let args = match args.validate() {
+        Ok(args) => args,
+        Err(err) => {
+            tracing::error!("configuration: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cluster = match Cluster::open(&args.database).await {
+        Ok(cluster) => cluster,
+        Err(err) => {
+            tracing::error!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = run(&args, &cluster, started).await;
+    cluster.close().await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: &ServeArgs, cluster: &Cluster, started: Instant) -> anyhow::Result<()> {
+    if args.auto_migrate || cluster.is_embedded() {
+        let mut client = cluster::connect(&cluster.migrator)
+            .await
+            .context("cannot connect to the database to migrate it")?;
+        let report = migrate::run(&mut client, &cluster.passwords).await?;
+        if !report.applied.is_empty() {
+            tracing::info!(applied = ?report.applied, "schema migrated");
+        }
+    }
+    check_database(cluster).await?;
+
+    let db = Db::connect(
+        cluster.targets.clone(),
+        PoolSizes {
+            app: usize::from(args.database.pool_size),
+            admin: usize::from(args.database.admin_pool_size),
+        },
+    )?;
+    let default_account = ensure_default_account(&db).await?;
+    let (credentials, first_run) = Credentials::load_or_create(&args.database.data_dir, args)?;
+    let state = AppState::new(db, Settings::from_args(args, credentials, default_account));
+
+    let address = SocketAddr::new(args.host, args.port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(%local, elapsed_ms = started.elapsed().as_millis() as u64, "ready");
+    crate::commands::write_stdout(&bootstrap::banner(local, args, &first_run));
+
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Refuses to serve a database whose schema is behind this binary or whose
+/// row-level security has any gap.
+async fn check_database(cluster: &Cluster) -> anyhow::Result<()> {
+    let client = cluster::connect(&cluster.targets.admin)
+        .await
+        .context("cannot connect as alchemi_admin")?;
+    let current = migrate::current_version(&client).await?;
+    let latest = migrate::latest_version();
+    if current != Some(latest) {
+        anyhow::bail!(
+            "the database schema is at version {} but this binary needs {latest}: run `alchemi migrate`",
+            current.map_or_else(|| "none".to_owned(), |v| v.to_string())
+        );
+    }
+    let report = audit::run(&client).await?;
+    if !report.passed() {
+        for gap in report.gaps() {
+            tracing::error!("rls gap: {gap}");
+        }
+        anyhow::bail!(
+            "row-level security audit failed: refusing to start (see `alchemi rls-audit`)"
+        );
+    }
+    tracing::info!(
+        tables = report.tables.len(),
+        "row-level security audit passed"
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
