@@ -245,16 +245,16 @@ impl DatabaseArgs {
             ("ALCHEMI_ADMIN_DATABASE_URL", &self.admin_database_url),
         ];
         for (name, url) in urls {
-            if let Some(url) = url {
-                if !matches!(url.scheme(), "postgres" | "postgresql") {
-                    return Err(ConfigError {
-                        name,
-                        problem: format!(
-                            "scheme `{}` is not supported; use postgres://",
-                            url.scheme()
-                        ),
-                    });
-                }
+            if let Some(url) = url
+                && !matches!(url.scheme(), "postgres" | "postgresql")
+            {
+                return Err(ConfigError {
+                    name,
+                    problem: format!(
+                        "scheme `{}` is not supported; use postgres://",
+                        url.scheme()
+                    ),
+                });
             }
         }
         if self.database_url.is_none()

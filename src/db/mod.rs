@@ -32,6 +32,8 @@ pub enum DbError {
     Pool(#[from] deadpool_postgres::PoolError),
     #[error("database error: {0}")]
     Query(#[from] tokio_postgres::Error),
+    #[error("the transaction is already finished")]
+    Finished,
 }
 
 impl DbError {
@@ -40,7 +42,7 @@ impl DbError {
     pub fn code(&self) -> Option<&tokio_postgres::error::SqlState> {
         match self {
             DbError::Query(err) => err.code(),
-            DbError::Pool(_) => None,
+            DbError::Pool(_) | DbError::Finished => None,
         }
     }
 
@@ -48,7 +50,7 @@ impl DbError {
     pub fn constraint(&self) -> Option<&str> {
         match self {
             DbError::Query(err) => err.as_db_error().and_then(|db| db.constraint()),
-            DbError::Pool(_) => None,
+            DbError::Pool(_) | DbError::Finished => None,
         }
     }
 }

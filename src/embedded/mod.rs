@@ -137,10 +137,10 @@ impl EmbeddedPostgres {
 
     /// Stops the cluster if this process started it.
     pub async fn stop(self) {
-        if self.started_here {
-            if let Err(err) = self.pg_ctl(&["stop", "-w", "-m", "fast"]).await {
-                tracing::warn!(error = %err, "embedded PostgreSQL did not stop cleanly");
-            }
+        if self.started_here
+            && let Err(err) = self.pg_ctl(&["stop", "-w", "-m", "fast"]).await
+        {
+            tracing::warn!(error = %err, "embedded PostgreSQL did not stop cleanly");
         }
     }
 

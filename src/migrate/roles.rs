@@ -79,7 +79,7 @@ pub(super) async fn ensure(
             .query_one(ROLE_EXISTS_SQL, &[&role.name])
             .await?
             .get(0);
-        if !exists && !(superuser || createrole) {
+        if !(exists || superuser || createrole) {
             return Err(MigrateError::Privilege(format!(
                 "role {} does not exist and the migrating user may not create roles: \
                  grant it CREATEROLE or create the roles alchemi_owner, alchemi_app, \

@@ -19,7 +19,7 @@ use crate::config::ServeArgs;
 use crate::db::{Db, PoolSizes};
 use crate::{audit, migrate};
 
-pub use bootstrap::{Credentials, ensure_default_account};
+pub use bootstrap::{Credentials, PasswordCheck, ensure_default_account};
 pub use state::{AppState, Settings};
 
 /// The whole application router, as production serves it; tests build the

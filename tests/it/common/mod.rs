@@ -1,0 +1,9 @@
+//! Test harness: a throwaway database per test, cloned from a template that
+//! `alchemi migrate` built once for this source tree, reached through the same
+//! roles and pools as the server uses.
+
+pub mod app;
+pub mod db;
+pub mod rows;
+
+pub use db::TestDb;

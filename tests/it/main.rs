@@ -1,0 +1,15 @@
+//! The integration suite: one binary, a real PostgreSQL (a throwaway
+//! database per test), real HTTP over loopback.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test should stop at the first surprise, loudly"
+)]
+
+mod common;
+mod isolation;
+mod migrate;
+mod rls;
+mod server;

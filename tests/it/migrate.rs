@@ -1,0 +1,121 @@
+//! Migration idempotence and upgrade, and the audit's verdicts.
+
+use alchemi::{audit, migrate};
+
+use crate::common::TestDb;
+
+#[tokio::test]
+async fn a_fresh_database_passes_the_audit_with_all_91_tables() {
+    let test = TestDb::new().await;
+    let report = audit::run(&test.superuser().await).await.unwrap();
+    assert_eq!(report.tables.len(), 91);
+    assert_eq!(report.covered(), 91, "{:#?}", report.gaps());
+    assert!(report.passed());
+    assert_eq!(report.admin_mode, "bypassrls");
+    let text = audit::render_text(&report);
+    assert!(text.contains("91 of 91 tables covered"), "{text}");
+
+    // DBAs reach the same verdict through the auditor role and plain SQL.
+    let auditor = test.connect_as("alchemi_auditor").await;
+    let gaps: i64 = auditor
+        .query_one("SELECT count(*) FROM alchemi.rls_gaps", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(gaps, 0);
+}
+
+#[tokio::test]
+async fn migrating_again_changes_nothing() {
+    let test = TestDb::new().await;
+    let mut client = test.superuser().await;
+    let report = migrate::run(&mut client, &Default::default())
+        .await
+        .unwrap();
+    assert!(report.applied.is_empty());
+    assert!(!report.policies_applied);
+    let version = migrate::current_version(&client).await.unwrap();
+    assert_eq!(version, Some(migrate::latest_version()));
+}
+
+#[tokio::test]
+async fn an_older_schema_is_upgraded() {
+    let test = TestDb::new().await;
+    let admin = test.superuser().await;
+    // Take the database back to before the last migration.
+    let latest = migrate::latest_version();
+    admin
+        .batch_execute(&format!(
+            "DELETE FROM alchemi.refinery_schema_history WHERE version = {latest};
+             DO $$ DECLARE t regclass; BEGIN
+               FOR t IN SELECT tgrelid::regclass FROM pg_trigger WHERE tgname = 'touch_updated_at' LOOP
+                 EXECUTE format('DROP TRIGGER touch_updated_at ON %s', t);
+               END LOOP;
+             END $$;"
+        ))
+        .await
+        .unwrap();
+    let mut client = test.superuser().await;
+    let report = migrate::run(&mut client, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(report.applied.len(), 1, "{:?}", report.applied);
+    let triggers: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'touch_updated_at'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(triggers > 50, "updated_at triggers restored: {triggers}");
+}
+
+#[tokio::test]
+async fn the_audit_finds_gaps_and_migrate_repairs_policy_drift() {
+    let test = TestDb::new().await;
+    let admin = test.superuser().await;
+    admin
+        .batch_execute(
+            "ALTER TABLE \"LiteLLM_TeamTable\" NO FORCE ROW LEVEL SECURITY;
+             CREATE POLICY reporting ON \"LiteLLM_SpendLogs\" FOR SELECT TO alchemi_app USING (true);
+             ALTER POLICY tenant_isolation ON \"LiteLLM_BudgetTable\" USING (true);
+             GRANT TRUNCATE ON \"LiteLLM_AuditLog\" TO alchemi_app;
+             CREATE TABLE public.\"Unguarded\" (id int PRIMARY KEY);
+             CREATE VIEW public.leaky AS SELECT * FROM \"LiteLLM_VerificationToken\";
+             GRANT SELECT ON public.leaky TO alchemi_app;",
+        )
+        .await
+        .unwrap();
+    let report = audit::run(&admin).await.unwrap();
+    assert!(!report.passed());
+    let gaps = report.gaps().join("\n");
+    for expected in [
+        "table LiteLLM_TeamTable: row level security is not forced",
+        "table LiteLLM_SpendLogs: policy reporting (SELECT) is not what class tenant prescribes",
+        "table LiteLLM_BudgetTable: policy tenant_isolation (ALL) is not what class tenant prescribes",
+        "table LiteLLM_AuditLog: alchemi_app holds TRUNCATE, REFERENCES or TRIGGER",
+        "table Unguarded: no tenancy class",
+        "table Unguarded: row level security is not enabled",
+        "table Unguarded: no account_id column",
+        "view leaky: view readable by alchemi_app without security_invoker",
+    ] {
+        assert!(gaps.contains(expected), "missing `{expected}` in:\n{gaps}");
+    }
+    assert_eq!(report.tables.len(), 92);
+
+    admin
+        .batch_execute("DROP VIEW public.leaky; DROP TABLE public.\"Unguarded\"")
+        .await
+        .unwrap();
+    let mut client = test.superuser().await;
+    let repaired = migrate::run(&mut client, &Default::default())
+        .await
+        .unwrap();
+    assert!(
+        repaired.policies_applied,
+        "drift makes migrate re-apply the policies"
+    );
+    let report = audit::run(&admin).await.unwrap();
+    assert!(report.passed(), "{:#?}", report.gaps());
+}
