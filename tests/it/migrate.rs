@@ -119,3 +119,51 @@ async fn the_audit_finds_gaps_and_migrate_repairs_policy_drift() {
     let report = audit::run(&admin).await.unwrap();
     assert!(report.passed(), "{:#?}", report.gaps());
 }
+
+/// The command DBAs run: a table by default, JSON on request, and an exit
+/// status that fails on any gap.
+#[tokio::test]
+async fn rls_audit_command_reports_and_fails_on_gaps() {
+    let test = TestDb::new().await;
+    let mut url: url::Url = crate::common::db::server_url().parse().unwrap();
+    url.set_path(&test.name);
+    let run = |args: &'static [&'static str]| {
+        let url = url.to_string();
+        async move {
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_alchemi"))
+                .args(args)
+                .env("DATABASE_URL", url)
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+
+    let text = run(&["rls-audit"]).await;
+    assert!(text.status.success());
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.contains("91 of 91 tables covered; admin reach: bypassrls; 0 gap(s)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("alchemi.key_owner(text)"), "{stdout}");
+
+    let json = run(&["rls-audit", "--json"]).await;
+    assert!(json.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["tables"].as_array().unwrap().len(), 91);
+
+    test.superuser()
+        .await
+        .batch_execute("ALTER TABLE \"LiteLLM_SpendLogs\" DISABLE ROW LEVEL SECURITY")
+        .await
+        .unwrap();
+    let failing = run(&["rls-audit"]).await;
+    assert!(!failing.status.success());
+    let stdout = String::from_utf8_lossy(&failing.stdout);
+    assert!(stdout.contains("90 of 91 tables covered"), "{stdout}");
+    assert!(
+        stdout.contains("row level security is not enabled"),
+        "{stdout}"
+    );
+}
