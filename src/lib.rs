@@ -16,7 +16,9 @@ pub mod embedded;
 pub mod migrate;
 pub mod secret;
 pub mod server;
+pub mod sse;
 pub mod telemetry;
+pub mod translate;
 
 use std::process::ExitCode;
 
