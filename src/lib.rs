@@ -5,7 +5,8 @@
 //! Layout: `config` (command line and environment), `cluster` and
 //! `embedded` (which PostgreSQL, how to reach it), `migrate` (roles, schema,
 //! policies), `audit` (the RLS audit), `db` (tenant and admin transactions:
-//! the only way to the data), `server` (the HTTP application).
+//! the only way to the data), `pricing` (model prices and call costs),
+//! `server` (the HTTP application).
 
 pub mod audit;
 pub mod cluster;
@@ -14,6 +15,7 @@ pub mod config;
 pub mod db;
 pub mod embedded;
 pub mod migrate;
+pub mod pricing;
 pub mod secret;
 pub mod server;
 pub mod sse;
