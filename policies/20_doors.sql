@@ -75,5 +75,23 @@ AS $$
      WHERE (SELECT count(*) FROM first_step) = 1
 $$;
 
-REVOKE EXECUTE ON FUNCTION alchemi.key_owner(text), alchemi.login_account(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION alchemi.key_owner(text), alchemi.login_account(text) TO alchemi_app;
+-- Spend → the current account's running total. The registry is read-only to
+-- tenants; this adds to the row of the transaction's own account and nothing
+-- else (the spend writer calls it in the same transaction as the spend logs).
+DROP POLICY IF EXISTS door_spend ON public."Alchemi_AccountTable";
+CREATE POLICY door_spend ON public."Alchemi_AccountTable" AS PERMISSIVE FOR UPDATE TO alchemi_owner
+    USING (true) WITH CHECK (true);
+CREATE OR REPLACE FUNCTION alchemi.add_account_spend(amount float8)
+RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    UPDATE public."Alchemi_AccountTable"
+       SET spend = spend + greatest(amount, 0)
+     WHERE account_id = alchemi.current_account_id()
+$$;
+
+REVOKE EXECUTE ON FUNCTION alchemi.key_owner(text), alchemi.login_account(text), alchemi.add_account_spend(float8)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION alchemi.key_owner(text), alchemi.login_account(text), alchemi.add_account_spend(float8)
+    TO alchemi_app;

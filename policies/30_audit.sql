@@ -82,6 +82,8 @@ policy_gap AS (
       FROM tbl t JOIN pol p ON p.oid = t.oid, admin_mode m
      WHERE p.roles <> ARRAY['alchemi_app']
        AND NOT (p.name = 'door_lookup' AND p.cmd = 'SELECT' AND p.roles = ARRAY['alchemi_owner'])
+       AND NOT (p.name = 'door_spend' AND p.cmd = 'UPDATE' AND p.roles = ARRAY['alchemi_owner']
+                AND t.table_name = 'Alchemi_AccountTable')
        AND NOT (p.name = 'admin_all' AND p.cmd = 'ALL' AND p.roles = ARRAY['alchemi_admin'] AND NOT m.bypass)
     UNION ALL
     SELECT t.oid, 'alchemi_admin has no BYPASSRLS and no admin_all policy'

@@ -158,6 +158,15 @@ pub struct ServeArgs {
     #[arg(long, env = "ALCHEMI_AUDIT_LOG_RETENTION_DAYS", default_value_t = 0)]
     pub audit_log_retention_days: u32,
 
+    /// Largest request body the LLM routes accept, in bytes (413 beyond).
+    #[arg(long, env = "ALCHEMI_MAX_REQUEST_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_request_bytes: usize,
+
+    /// How often queued spend is written, in milliseconds.
+    #[arg(long, env = "ALCHEMI_SPEND_FLUSH_MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub spend_flush_ms: u64,
+
     #[command(flatten)]
     pub openobserve: OpenObserveArgs,
 

@@ -12,15 +12,23 @@ pub mod audit;
 pub mod cluster;
 mod commands;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod embedded;
+pub mod invalidation;
+pub mod keys;
 pub mod migrate;
 pub mod pricing;
+pub mod providers;
+pub mod proxy;
+pub mod routing;
 pub mod secret;
 pub mod server;
+pub mod spend;
 pub mod sse;
 pub mod telemetry;
 pub mod translate;
+pub mod upstream;
 
 use std::process::ExitCode;
 

@@ -3,11 +3,12 @@
 
 mod bootstrap;
 mod health;
+mod runtime;
 mod state;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::Router;
@@ -20,7 +21,8 @@ use crate::db::{Db, PoolSizes};
 use crate::{audit, migrate};
 
 pub use bootstrap::{Credentials, PasswordCheck, ensure_default_account};
-pub use state::{AppState, Settings};
+pub use runtime::{Runtime, RuntimeConfig};
+pub use state::{AppState, Services, Settings};
 
 /// The whole application router, as production serves it; tests build the
 /// same one.
@@ -32,6 +34,7 @@ pub fn app(state: AppState) -> Router {
             get(move || async move { Redirect::temporary(&root_redirect) }),
         )
         .merge(health::router())
+        .merge(crate::proxy::router())
         .with_state(state)
 }
 
@@ -84,7 +87,20 @@ async fn run(args: &ServeArgs, cluster: &Cluster, started: Instant) -> anyhow::R
     )?;
     let default_account = ensure_default_account(&db).await?;
     let (credentials, first_run) = Credentials::load_or_create(&args.database.data_dir, args)?;
-    let state = AppState::new(db, Settings::from_args(args, credentials, default_account));
+    let salt_key = args
+        .salt_key
+        .as_ref()
+        .map(|key| secrecy::ExposeSecret::expose_secret(key).to_owned());
+    let runtime = Runtime::start(
+        db,
+        Settings::from_args(args, credentials, default_account),
+        RuntimeConfig {
+            listen: cluster.targets.app.clone(),
+            spool_dir: args.database.data_dir.join("spool"),
+            flush_interval: Duration::from_millis(args.spend_flush_ms),
+            salt_key,
+        },
+    )?;
 
     let address = SocketAddr::new(args.host, args.port);
     let listener = tokio::net::TcpListener::bind(address)
@@ -94,10 +110,14 @@ async fn run(args: &ServeArgs, cluster: &Cluster, started: Instant) -> anyhow::R
     tracing::info!(%local, elapsed_ms = started.elapsed().as_millis() as u64, "ready");
     crate::commands::write_stdout(&bootstrap::banner(local, args, &first_run));
 
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")?;
+    let served = axum::serve(
+        listener,
+        app(runtime.state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
+    runtime.shutdown().await;
+    served.context("server error")?;
     tracing::info!("stopped");
     Ok(())
 }

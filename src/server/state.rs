@@ -5,6 +5,10 @@ use std::time::Instant;
 
 use crate::config::ServeArgs;
 use crate::db::{AccountId, Db};
+use crate::keys::KeyCache;
+use crate::routing::{DeploymentHealth, ModelCache};
+use crate::spend::SpendQueue;
+use crate::upstream::Upstream;
 
 use super::Credentials;
 
@@ -15,6 +19,8 @@ pub struct Settings {
     pub default_account: AccountId,
     pub root_redirect_url: String,
     pub docs_url: String,
+    /// Largest request body the LLM routes accept (413 beyond).
+    pub max_request_bytes: usize,
 }
 
 impl Settings {
@@ -29,13 +35,24 @@ impl Settings {
             default_account,
             root_redirect_url: args.root_redirect_url.clone(),
             docs_url: args.docs_url.clone(),
+            max_request_bytes: args.max_request_bytes,
         }
     }
+}
+
+/// The long-lived services behind the handlers.
+pub struct Services {
+    pub keys: KeyCache,
+    pub models: ModelCache,
+    pub upstream: Upstream,
+    pub health: Arc<DeploymentHealth>,
+    pub spend: SpendQueue,
 }
 
 struct Inner {
     db: Db,
     settings: Settings,
+    services: Services,
     started_at: Instant,
 }
 
@@ -45,10 +62,11 @@ pub struct AppState(Arc<Inner>);
 
 impl AppState {
     /// Builds the state.
-    pub fn new(db: Db, settings: Settings) -> Self {
+    pub fn new(db: Db, settings: Settings, services: Services) -> Self {
         Self(Arc::new(Inner {
             db,
             settings,
+            services,
             started_at: Instant::now(),
         }))
     }
@@ -66,5 +84,30 @@ impl AppState {
     /// When this process started serving.
     pub fn started_at(&self) -> Instant {
         self.0.started_at
+    }
+
+    /// Resolved virtual keys.
+    pub fn keys(&self) -> &KeyCache {
+        &self.0.services.keys
+    }
+
+    /// Per-account deployments.
+    pub fn models(&self) -> &ModelCache {
+        &self.0.services.models
+    }
+
+    /// Provider calls.
+    pub fn upstream(&self) -> &Upstream {
+        &self.0.services.upstream
+    }
+
+    /// Deployment health for routing.
+    pub fn health(&self) -> &DeploymentHealth {
+        &self.0.services.health
+    }
+
+    /// Where calls record their spend.
+    pub fn spend(&self) -> &crate::spend::SpendQueue {
+        &self.0.services.spend
     }
 }

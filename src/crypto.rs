@@ -1,0 +1,108 @@
+//! Provider credentials at rest: AES-256-GCM under a key derived from
+//! `ALCHEMI_SALT_KEY` (or `LITELLM_SALT_KEY`). Stored values look like
+//! `enc:v1:<base64(nonce || ciphertext)>`; anything else is a plain value (as
+//! LiteLLM allows), and `os.environ/NAME` reads the variable when used.
+
+use aes_gcm::aead::{Aead, KeyInit, OsRng};
+use aes_gcm::{AeadCore, Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
+
+const PREFIX: &str = "enc:v1:";
+
+/// Why a stored secret could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    #[error("a credential is encrypted but no ALCHEMI_SALT_KEY is configured")]
+    NoKey,
+    #[error("a credential cannot be decrypted with the configured ALCHEMI_SALT_KEY")]
+    Undecryptable,
+    #[error("environment variable {0} named by a credential is not set")]
+    MissingEnv(String),
+}
+
+/// Encrypts and decrypts credential values.
+#[derive(Clone)]
+pub struct Vault {
+    cipher: Option<Aes256Gcm>,
+}
+
+impl Vault {
+    /// A vault keyed by the salt key; without one, only plain values work.
+    pub fn new(salt_key: Option<&str>) -> Self {
+        let cipher = salt_key.map(|key| {
+            let digest = Sha256::digest(key.as_bytes());
+            Aes256Gcm::new(&digest)
+        });
+        Self { cipher }
+    }
+
+    /// True when values can be encrypted.
+    pub fn can_encrypt(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    /// The stored form of `plain`.
+    pub fn encrypt(&self, plain: &str) -> Result<String, CryptoError> {
+        let cipher = self.cipher.as_ref().ok_or(CryptoError::NoKey)?;
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let sealed = cipher
+            .encrypt(&nonce, plain.as_bytes())
+            .map_err(|_| CryptoError::Undecryptable)?;
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        Ok(format!("{PREFIX}{}", STANDARD.encode(bytes)))
+    }
+
+    /// The usable value of a stored credential.
+    pub fn reveal(&self, stored: &str) -> Result<String, CryptoError> {
+        if let Some(name) = stored.strip_prefix("os.environ/") {
+            return std::env::var(name).map_err(|_| CryptoError::MissingEnv(name.to_owned()));
+        }
+        let Some(encoded) = stored.strip_prefix(PREFIX) else {
+            return Ok(stored.to_owned());
+        };
+        let cipher = self.cipher.as_ref().ok_or(CryptoError::NoKey)?;
+        let bytes = STANDARD
+            .decode(encoded)
+            .map_err(|_| CryptoError::Undecryptable)?;
+        if bytes.len() < 12 {
+            return Err(CryptoError::Undecryptable);
+        }
+        let (nonce, sealed) = bytes.split_at(12);
+        let plain = cipher
+            .decrypt(Nonce::from_slice(nonce), sealed)
+            .map_err(|_| CryptoError::Undecryptable)?;
+        String::from_utf8(plain).map_err(|_| CryptoError::Undecryptable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_the_wrong_key() {
+        let vault = Vault::new(Some("salt-1"));
+        let stored = vault.encrypt("sk-provider-secret").unwrap();
+        assert!(stored.starts_with("enc:v1:"));
+        assert!(!stored.contains("provider"));
+        assert_eq!(vault.reveal(&stored).unwrap(), "sk-provider-secret");
+        assert_eq!(
+            Vault::new(Some("salt-2")).reveal(&stored),
+            Err(CryptoError::Undecryptable)
+        );
+        assert_eq!(Vault::new(None).reveal(&stored), Err(CryptoError::NoKey));
+    }
+
+    #[test]
+    fn plain_values_and_environment_references_pass_through() {
+        let vault = Vault::new(None);
+        assert_eq!(vault.reveal("plain").unwrap(), "plain");
+        assert_eq!(
+            vault.reveal("os.environ/ALCHEMI_TEST_SURELY_UNSET"),
+            Err(CryptoError::MissingEnv("ALCHEMI_TEST_SURELY_UNSET".into()))
+        );
+    }
+}

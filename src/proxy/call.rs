@@ -1,0 +1,313 @@
+//! Routing one request: pick a deployment of the requested group, call it,
+//! retry what may succeed on another try, cool down failing deployments, and
+//! fall back to other groups when the configuration (or the client) says so.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use super::{ApiError, Caller, access};
+use crate::AppState;
+use crate::providers::Operation;
+use crate::routing::settings::FallbackKind;
+use crate::routing::{AccountModels, Deployment};
+use crate::upstream::{UpstreamError, UpstreamReply, UpstreamRequest};
+
+/// Default per-request timeout (LiteLLM's test configuration uses 600 s).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A parsed LLM request.
+#[derive(Debug, Clone)]
+pub struct LlmRequest {
+    pub operation: Operation,
+    /// The model the client asked for.
+    pub model: String,
+    /// The body in OpenAI's format.
+    pub body: Value,
+    pub stream: bool,
+    /// The client asked for a usage chunk at the end of its stream.
+    pub include_usage: bool,
+    pub timeout: Option<Duration>,
+    pub num_retries: Option<u32>,
+    /// Fallback groups named in the request body.
+    pub client_fallbacks: Vec<String>,
+}
+
+/// A successful call and how it was reached.
+pub struct Routed {
+    pub deployment: Deployment,
+    /// The group that served (differs from the requested one after a fallback).
+    pub group: String,
+    /// The model the provider was asked for.
+    pub upstream_model: String,
+    pub reply: UpstreamReply,
+    pub attempts: Attempts,
+}
+
+/// Retry and fallback bookkeeping, reported in `x-litellm-*` headers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Attempts {
+    pub retries: u32,
+    pub max_retries: u32,
+    pub fallbacks: u32,
+    pub max_fallbacks: usize,
+    pub timeout: Duration,
+}
+
+/// A failed call, with the last deployment tried (for the spend log).
+pub struct Failed {
+    pub error: ApiError,
+    pub deployment: Option<Deployment>,
+    pub attempts: Attempts,
+}
+
+impl Failed {
+    fn new(error: ApiError, attempts: Attempts) -> Self {
+        Self {
+            error,
+            deployment: None,
+            attempts,
+        }
+    }
+}
+
+/// The client-facing error of an upstream failure; upstream statuses are kept.
+pub fn upstream_error(err: &UpstreamError) -> ApiError {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_GATEWAY);
+    ApiError::new(status, &err.client_kind(), err.client_message())
+}
+
+/// Routes `request` within the caller's account.
+pub async fn route(
+    state: &AppState,
+    caller: &Caller,
+    models: &AccountModels,
+    request: &LlmRequest,
+) -> Result<Routed, Failed> {
+    let settings = &models.settings;
+    let mut attempts = Attempts {
+        max_retries: request.num_retries.unwrap_or(settings.num_retries),
+        max_fallbacks: settings.max_fallbacks,
+        timeout: request
+            .timeout
+            .or(settings.timeout.map(Duration::from_secs_f64))
+            .unwrap_or(DEFAULT_TIMEOUT),
+        ..Attempts::default()
+    };
+    let mut groups = vec![request.model.clone()];
+    let mut last_failure: Option<Failed> = None;
+    let mut index = 0;
+    while index < groups.len() {
+        let group = groups[index].clone();
+        if index > 0 {
+            attempts.fallbacks += 1;
+            if let Err(error) = access::check_model(caller, &group, models) {
+                return Err(Failed::new(error, attempts));
+            }
+        }
+        let candidates = models.candidates(&group);
+        if candidates.is_empty() {
+            if index == 0 {
+                return Err(Failed::new(
+                    unknown_model(request.operation, &group),
+                    attempts,
+                ));
+            }
+            index += 1;
+            continue;
+        }
+        match try_group(state, request, models, &group, &candidates, &mut attempts).await {
+            Ok(routed) => return Ok(routed),
+            Err((error, deployment)) => {
+                let kind = if error.is_context_window() {
+                    Some(FallbackKind::ContextWindow)
+                } else if error.is_content_policy() {
+                    Some(FallbackKind::ContentPolicy)
+                } else if error.retryable() || matches!(error.status(), 401 | 403 | 404) {
+                    Some(FallbackKind::General)
+                } else {
+                    None
+                };
+                if index == 0 {
+                    if let Some(kind) = kind {
+                        let mut extra = settings.fallbacks_for(&group, kind);
+                        if kind == FallbackKind::General {
+                            extra.extend(request.client_fallbacks.iter().cloned());
+                        }
+                        extra.truncate(settings.max_fallbacks);
+                        groups.extend(extra);
+                    }
+                }
+                last_failure = Some(Failed {
+                    error: upstream_error(&error),
+                    deployment: Some(deployment),
+                    attempts,
+                });
+                if kind.is_none() {
+                    break;
+                }
+            }
+        }
+        index += 1;
+    }
+    Err(last_failure.map_or_else(
+        || Failed::new(unknown_model(request.operation, &request.model), attempts),
+        |mut failed| {
+            failed.attempts = attempts;
+            failed
+        },
+    ))
+}
+
+async fn try_group(
+    state: &AppState,
+    request: &LlmRequest,
+    models: &AccountModels,
+    group: &str,
+    candidates: &[&Deployment],
+    attempts: &mut Attempts,
+) -> Result<Routed, (UpstreamError, Deployment)> {
+    let settings = &models.settings;
+    let health = state.health();
+    let mut last: Option<(UpstreamError, Deployment)> = None;
+    for attempt in 0..=attempts.max_retries {
+        let available: Vec<&Deployment> = candidates
+            .iter()
+            .copied()
+            .filter(|d| !health.is_cooling(&d.id))
+            .collect();
+        let Some(deployment) = health.pick(settings.routing_strategy, &available) else {
+            let error = UpstreamError::Status {
+                status: 429,
+                message: format!(
+                    "No deployments available for selected model, Try again in {} seconds. Passed model={group}.",
+                    settings.cooldown_time
+                ),
+                kind: None,
+            };
+            let fallback = candidates
+                .first()
+                .map(|d| (*d).clone())
+                .unwrap_or_else(|| placeholder(group));
+            return Err(last.unwrap_or((error, fallback)));
+        };
+        if attempt > 0 {
+            attempts.retries += 1;
+            let backoff = Duration::from_millis(50u64 << attempt.min(5))
+                .max(Duration::from_secs_f64(settings.retry_after.max(0.0)));
+            tokio::time::sleep(backoff).await;
+        }
+        let upstream_model = deployment.upstream_for(&request.model);
+        let mut body = request.body.clone();
+        body["model"] = Value::String(upstream_model.clone());
+        if let Some(object) = body.as_object_mut() {
+            for field in [
+                "fallbacks",
+                "num_retries",
+                "mock_response",
+                "metadata",
+                "litellm_metadata",
+                "timeout",
+            ] {
+                object.remove(field);
+            }
+        }
+        let timeout = deployment_timeout(deployment, request, attempts.timeout);
+        health.started(&deployment.id);
+        let started = std::time::Instant::now();
+        let result = state
+            .upstream()
+            .send(UpstreamRequest {
+                deployment,
+                operation: request.operation,
+                model: upstream_model.clone(),
+                body,
+                stream: request.stream,
+                timeout,
+            })
+            .await;
+        match result {
+            Ok(reply) => {
+                if !request.stream {
+                    health.succeeded(&deployment.id, started.elapsed(), 0);
+                }
+                return Ok(Routed {
+                    deployment: deployment.clone(),
+                    group: group.to_owned(),
+                    upstream_model,
+                    reply,
+                    attempts: *attempts,
+                });
+            }
+            Err(error) => {
+                health.failed(
+                    &deployment.id,
+                    error.failure_kind(),
+                    candidates.len(),
+                    settings.cooldown(),
+                    settings.allowed_fails,
+                );
+                let retry = error.retryable() && !error.is_context_window();
+                last = Some((error, deployment.clone()));
+                if !retry {
+                    break;
+                }
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        (
+            UpstreamError::Protocol("no attempt was made".into()),
+            placeholder(group),
+        )
+    }))
+}
+
+/// The deployment's own timeout (stream timeout for streams) bounds the request's.
+fn deployment_timeout(
+    deployment: &Deployment,
+    request: &LlmRequest,
+    default: Duration,
+) -> Duration {
+    let own = if request.stream {
+        deployment.stream_timeout.or(deployment.timeout)
+    } else {
+        deployment.timeout
+    };
+    match (request.timeout, own) {
+        (Some(requested), _) => requested,
+        (None, Some(seconds)) if seconds > 0.0 => Duration::from_secs_f64(seconds),
+        _ => default,
+    }
+}
+
+fn placeholder(group: &str) -> Deployment {
+    Deployment {
+        id: String::new(),
+        model_name: group.to_owned(),
+        provider: crate::providers::Provider::named("openai"),
+        upstream_model: group.to_owned(),
+        api_base: None,
+        api_key: None,
+        api_version: None,
+        weight: None,
+        rpm: None,
+        tpm: None,
+        timeout: None,
+        stream_timeout: None,
+        max_retries: None,
+        params: Value::Null,
+        model_info: Value::Null,
+        platform: false,
+    }
+}
+
+/// LiteLLM's message for a model no deployment serves.
+pub fn unknown_model(operation: Operation, model: &str) -> ApiError {
+    ApiError::bad_request(format!(
+        "{}: Invalid model name passed in model={model}. Call `/v1/models` to view available models for your key.",
+        operation.endpoint()
+    ))
+    .with_param("model")
+}

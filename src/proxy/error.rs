@@ -1,0 +1,125 @@
+//! `ApiError`: every failure of an LLM route, rendered in OpenAI's envelope
+//! `{"error": {"message", "type", "param", "code"}}` (or Anthropic's on
+//! `/v1/messages`). 5xx errors carry a fixed message; the cause is logged.
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::db::DbError;
+
+/// A client-facing error of the proxy.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub kind: String,
+    pub param: Option<String>,
+    pub headers: HeaderMap,
+    /// Render in Anthropic's envelope instead of OpenAI's.
+    pub anthropic: bool,
+}
+
+impl ApiError {
+    /// An error with a status, an OpenAI `type` and a message.
+    pub fn new(status: StatusCode, kind: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            kind: kind.to_owned(),
+            param: None,
+            headers: HeaderMap::new(),
+            anthropic: false,
+        }
+    }
+
+    /// 400 for a request the gateway cannot accept, naming the problem.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", message)
+    }
+
+    /// 401 with LiteLLM's `auth_error` type.
+    pub fn auth(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "auth_error",
+            format!("Authentication Error, {}", message.into()),
+        )
+    }
+
+    /// 500 with a fixed message; `cause` goes to the log only.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_server_error",
+            "Internal server error. The failure has been logged.",
+        )
+    }
+
+    /// Names the request field at fault.
+    pub fn with_param(mut self, param: &str) -> Self {
+        self.param = Some(param.to_owned());
+        self
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: HeaderName, value: &str) -> Self {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            self.headers.insert(name, value);
+        }
+        self
+    }
+
+    /// Renders in Anthropic's envelope.
+    pub fn for_anthropic(mut self) -> Self {
+        self.anthropic = true;
+        self
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> Value {
+        if self.anthropic {
+            return json!({
+                "type": "error",
+                "error": {"type": anthropic_type(self.status.as_u16()), "message": self.message},
+            });
+        }
+        json!({
+            "error": {
+                "message": self.message,
+                "type": self.kind,
+                "param": self.param,
+                "code": self.status.as_u16().to_string(),
+            }
+        })
+    }
+}
+
+fn anthropic_type(status: u16) -> &'static str {
+    match status {
+        400 => "invalid_request_error",
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        529 => "overloaded_error",
+        _ => "api_error",
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = self.body();
+        let mut response = (self.status, axum::Json(body)).into_response();
+        response.headers_mut().extend(self.headers);
+        response
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        Self::internal(err)
+    }
+}

@@ -1,0 +1,300 @@
+//! The LLM route handlers: read and check the request, authenticate,
+//! authorize the model, route, respond. One generic path serves every
+//! JSON operation; the operation decides the upstream path and rendering.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::call::{self, LlmRequest};
+use super::respond::{CallContext, prompt_chars};
+use super::{ApiError, access, auth};
+use crate::AppState;
+use crate::providers::Operation;
+use crate::translate::Usage;
+
+/// `?key=` (Google-style clients) and Azure's `api-version`.
+#[derive(Debug, Default, Deserialize)]
+pub struct KeyQuery {
+    key: Option<String>,
+}
+
+/// Reads the body under the configured limit: 413 in OpenAI's shape beyond it.
+async fn read_json(body: Body, limit: usize) -> Result<Value, ApiError> {
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request_error",
+            format!("Request body is larger than the limit of {limit} bytes"),
+        )
+    })?;
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request(
+            "litellm.BadRequestError: the request body is empty; send a JSON object",
+        ));
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(value @ Value::Object(_)) => Ok(value),
+        Ok(_) => Err(ApiError::bad_request(
+            "litellm.BadRequestError: the request body must be a JSON object",
+        )),
+        Err(err) => Err(ApiError::bad_request(format!(
+            "litellm.BadRequestError: Invalid JSON in request body: {err}"
+        ))),
+    }
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// The end user: LiteLLM's headers win over `user`, then `litellm_metadata.user`, then `metadata.user_id`.
+fn end_user(headers: &HeaderMap, body: &Value) -> Option<String> {
+    header_text(headers, "x-litellm-end-user-id")
+        .or_else(|| header_text(headers, "x-litellm-customer-id"))
+        .map(str::to_owned)
+        .or_else(|| body.get("user").and_then(Value::as_str).map(str::to_owned))
+        .or_else(|| body["litellm_metadata"]["user"].as_str().map(str::to_owned))
+        .or_else(|| body["metadata"]["user_id"].as_str().map(str::to_owned))
+        .filter(|user| !user.is_empty())
+}
+
+fn tags(headers: &HeaderMap, body: &Value) -> Vec<String> {
+    let mut tags: Vec<String> = body["metadata"]["tags"]
+        .as_array()
+        .map(|tags| {
+            tags.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(header) = header_text(headers, "x-litellm-tags") {
+        tags.extend(
+            header
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+fn seconds(value: Option<&Value>) -> Option<Duration> {
+    let seconds = value?.as_f64().or_else(|| value?.as_str()?.parse().ok())?;
+    (seconds > 0.0 && seconds.is_finite()).then(|| Duration::from_secs_f64(seconds))
+}
+
+/// Builds the routed request from the body; `path_model` is the Azure-style
+/// path's model, which the body's `model` overrides.
+fn llm_request(
+    operation: Operation,
+    path_model: Option<String>,
+    headers: &HeaderMap,
+    body: Value,
+) -> Result<LlmRequest, ApiError> {
+    let model = match body.get("model") {
+        Some(Value::String(model)) if !model.trim().is_empty() => model.trim().to_owned(),
+        Some(Value::String(_)) | None => match (path_model, operation) {
+            (Some(model), _) => model,
+            (None, Operation::Moderation) => "omni-moderation-latest".to_owned(),
+            (None, _) => {
+                return Err(ApiError::bad_request(
+                    "litellm.BadRequestError: `model` is required: name the model to call",
+                )
+                .with_param("model"));
+            }
+        },
+        Some(_) => {
+            return Err(
+                ApiError::bad_request("litellm.BadRequestError: `model` must be a string")
+                    .with_param("model"),
+            );
+        }
+    };
+    let stream = match body.get("stream") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(stream)) => *stream,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "litellm.BadRequestError: `stream` must be a boolean",
+            )
+            .with_param("stream"));
+        }
+    };
+    let include_usage = body["stream_options"]["include_usage"]
+        .as_bool()
+        .unwrap_or(false);
+    let timeout = header_text(headers, "x-litellm-timeout")
+        .and_then(|text| text.parse::<f64>().ok())
+        .filter(|s| *s > 0.0 && s.is_finite())
+        .map(Duration::from_secs_f64)
+        .or_else(|| seconds(body.get("timeout")));
+    let num_retries = body
+        .get("num_retries")
+        .and_then(Value::as_u64)
+        .map(|n| n.min(50) as u32);
+    let client_fallbacks = body
+        .get("fallbacks")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| {
+                    item.as_str()
+                        .or_else(|| item["model"].as_str())
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(LlmRequest {
+        operation,
+        model,
+        body,
+        stream,
+        include_usage,
+        timeout,
+        num_retries,
+        client_fallbacks,
+    })
+}
+
+fn identity(body: &Value, _model: &str) -> Result<Value, ApiError> {
+    Ok(body.clone())
+}
+
+/// Serves one JSON LLM operation.
+pub async fn serve_json(
+    state: AppState,
+    operation: Operation,
+    path_model: Option<String>,
+    headers: HeaderMap,
+    query: KeyQuery,
+    peer: Option<SocketAddr>,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let started_at = chrono::Utc::now();
+    let caller = match auth::authenticate(&state, &headers, query.key.as_deref()).await {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    let body = match read_json(body, state.settings().max_request_bytes).await {
+        Ok(body) => body,
+        Err(error) => return error.into_response(),
+    };
+    let request = match llm_request(operation, path_model, &headers, body) {
+        Ok(request) => request,
+        Err(error) => return error.into_response(),
+    };
+    let context = CallContext {
+        end_user: end_user(&headers, &request.body),
+        tags: tags(&headers, &request.body),
+        client_metadata: request.body.get("metadata").cloned().unwrap_or(Value::Null),
+        requester_ip: peer.map(|peer| peer.ip().to_string()),
+        call_id: uuid::Uuid::new_v4().to_string(),
+        started,
+        started_at,
+        state: state.clone(),
+        caller: caller.clone(),
+        request,
+    };
+    let models = match state.models().get(state.db(), caller.account).await {
+        Ok(models) => models,
+        Err(err) => return ApiError::internal(err).into_response(),
+    };
+    let attempts = call::Attempts::default();
+    if let Err(error) = access::check_model(&caller, &context.request.model, &models) {
+        return context.fail(error, None, &attempts);
+    }
+    if let Some(mock) = context.request.body.get("mock_response").cloned() {
+        if models.candidates(&context.request.model).is_empty() {
+            let error = call::unknown_model(operation, &context.request.model);
+            return context.fail(error, None, &attempts);
+        }
+        return mock_reply(context, &mock);
+    }
+    match call::route(&state, &caller, &models, &context.request).await {
+        Ok(routed) => context.succeed(routed, identity).await,
+        Err(failed) => context.fail(failed.error, failed.deployment.as_ref(), &failed.attempts),
+    }
+}
+
+/// `mock_response`: a canned answer without calling any provider, still
+/// authenticated, limited and recorded (at zero cost).
+fn mock_reply(context: CallContext, mock: &Value) -> Response {
+    let content = mock
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| mock.to_string());
+    let usage = Usage {
+        prompt_tokens: (prompt_chars(&context.request.body) / 4).max(1) as u64,
+        completion_tokens: content.len().div_ceil(4) as u64,
+        ..Usage::default()
+    };
+    let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
+    let created = context.started_at.timestamp();
+    let model = context.request.model.clone();
+    let body = json!({
+        "id": id,
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+        "usage": usage.to_openai(),
+    });
+    context.mocked(body, usage)
+}
+
+/// `Router` entry points, one per route shape.
+pub mod routes {
+    use super::*;
+
+    /// `POST /v1/{operation}`.
+    pub async fn plain(
+        operation: Operation,
+        State(state): State<AppState>,
+        ConnectInfo(peer): ConnectInfo<SocketAddr>,
+        Query(query): Query<KeyQuery>,
+        headers: HeaderMap,
+        body: Body,
+    ) -> Response {
+        serve_json(state, operation, None, headers, query, Some(peer), body).await
+    }
+
+    /// `POST /openai/deployments/{model}/...` and `/engines/{model}/...`.
+    pub async fn deployment(
+        operation: Operation,
+        State(state): State<AppState>,
+        ConnectInfo(peer): ConnectInfo<SocketAddr>,
+        Path(model): Path<String>,
+        Query(query): Query<KeyQuery>,
+        headers: HeaderMap,
+        body: Body,
+    ) -> Response {
+        serve_json(
+            state,
+            operation,
+            Some(model),
+            headers,
+            query,
+            Some(peer),
+            body,
+        )
+        .await
+    }
+}

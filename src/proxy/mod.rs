@@ -1,0 +1,74 @@
+//! The OpenAI-compatible proxy core: LLM routes for clients holding virtual
+//! keys (or the master key). Every route exists with and without the `/v1`
+//! prefix, plus Azure's deployment paths.
+
+mod access;
+mod auth;
+mod call;
+mod error;
+mod handlers;
+mod models;
+mod respond;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+pub use auth::Caller;
+pub use error::ApiError;
+
+use crate::AppState;
+use crate::providers::Operation;
+
+/// Operations served under `/v1/<path>` and `/<path>`.
+const OPERATIONS: [(&str, Operation); 9] = [
+    ("chat/completions", Operation::Chat),
+    ("completions", Operation::Completion),
+    ("embeddings", Operation::Embedding),
+    ("images/generations", Operation::ImageGeneration),
+    ("audio/speech", Operation::AudioSpeech),
+    ("moderations", Operation::Moderation),
+    ("responses", Operation::Responses),
+    ("rerank", Operation::Rerank),
+    ("v2/rerank", Operation::Rerank),
+];
+
+/// Operations with Azure (`/openai/deployments/{model}/...`) and engines paths.
+const DEPLOYMENT_OPERATIONS: [(&str, Operation); 4] = [
+    ("chat/completions", Operation::Chat),
+    ("completions", Operation::Completion),
+    ("embeddings", Operation::Embedding),
+    ("images/generations", Operation::ImageGeneration),
+];
+
+/// The proxy's routes.
+pub fn router() -> Router<AppState> {
+    let mut router = Router::new()
+        .route("/v1/models", get(models::list))
+        .route("/models", get(models::list))
+        .route("/v1/models/{model_id}", get(models::one))
+        .route("/models/{model_id}", get(models::one));
+    for (path, operation) in OPERATIONS {
+        let handler = post(move |state, peer, query, headers, body| {
+            handlers::routes::plain(operation, state, peer, query, headers, body)
+        });
+        if let Some(v2) = path.strip_prefix("v2/") {
+            router = router.route(&format!("/v2/{v2}"), handler);
+            continue;
+        }
+        router = router
+            .route(&format!("/v1/{path}"), handler.clone())
+            .route(&format!("/{path}"), handler);
+    }
+    for (path, operation) in DEPLOYMENT_OPERATIONS {
+        let handler = post(move |state, peer, model, query, headers, body| {
+            handlers::routes::deployment(operation, state, peer, model, query, headers, body)
+        });
+        router = router
+            .route(
+                &format!("/openai/deployments/{{model}}/{path}"),
+                handler.clone(),
+            )
+            .route(&format!("/engines/{{model}}/{path}"), handler);
+    }
+    router
+}

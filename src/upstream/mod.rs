@@ -1,0 +1,80 @@
+//! Calls to providers: builds the provider request for a deployment (URL,
+//! authentication, body in the provider's format), sends it through one
+//! pooled HTTP client, and turns replies and failures into OpenAI terms.
+
+mod error;
+mod openai;
+mod stream;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+pub use error::UpstreamError;
+pub use stream::ChunkStream;
+
+use crate::crypto::Vault;
+use crate::providers::{ApiStyle, Operation};
+use crate::routing::Deployment;
+
+/// One call to make.
+pub struct UpstreamRequest<'a> {
+    pub deployment: &'a Deployment,
+    pub operation: Operation,
+    /// The model to ask the provider for.
+    pub model: String,
+    /// The request in OpenAI's format, with `model` already set.
+    pub body: Value,
+    pub stream: bool,
+    pub timeout: Duration,
+}
+
+/// A provider's answer, in OpenAI's format.
+pub enum UpstreamReply {
+    /// A JSON response body.
+    Json(Value),
+    /// Raw bytes (audio) with their content type.
+    Binary { content_type: String, bytes: Bytes },
+    /// A stream of OpenAI chunks.
+    Stream(ChunkStream),
+}
+
+/// The shared HTTP client and the credential vault.
+#[derive(Clone)]
+pub struct Upstream {
+    http: reqwest::Client,
+    vault: Vault,
+}
+
+impl Upstream {
+    /// One client for the process: keep-alive pools per host, HTTP/2 where offered.
+    pub fn new(vault: Vault) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(256)
+            .tcp_nodelay(true)
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(Self { http, vault })
+    }
+
+    /// The credential vault, for code that stores credentials.
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// Sends one request and returns the reply (a stream starts once the
+    /// upstream answered 2xx; an error status is returned as an error).
+    pub async fn send(&self, request: UpstreamRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
+        match request.deployment.provider.style {
+            ApiStyle::OpenAi | ApiStyle::Azure => {
+                openai::send(&self.http, &self.vault, request).await
+            }
+            other => Err(UpstreamError::Config(format!(
+                "provider style {other:?} of deployment {} is not available in this build",
+                request.deployment.id
+            ))),
+        }
+    }
+}
