@@ -4,6 +4,8 @@
 //! `serde_json::Value`: no I/O, so every mapping is unit-tested.
 
 pub mod anthropic;
+pub mod cohere;
+pub mod gemini;
 
 /// Token usage of one call, in OpenAI's terms. `prompt_tokens` includes
 /// cached tokens (`cache_read_input_tokens`), as OpenAI reports it.
