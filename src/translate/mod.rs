@@ -3,6 +3,8 @@
 //! Messages format, which clients may speak to us). Pure functions over
 //! `serde_json::Value`: no I/O, so every mapping is unit-tested.
 
+pub mod bedrock;
+
 /// Token usage of one call, in OpenAI's terms. `prompt_tokens` includes
 /// cached tokens (`cache_read_input_tokens`), as OpenAI reports it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
