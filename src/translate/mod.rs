@@ -4,6 +4,7 @@
 //! `serde_json::Value`: no I/O, so every mapping is unit-tested.
 
 pub mod anthropic;
+pub mod bedrock;
 pub mod cohere;
 pub mod gemini;
 
