@@ -46,11 +46,21 @@ pub async fn run(
     client: &mut Client,
     passwords: &RolePasswords,
 ) -> Result<MigrateReport, MigrateError> {
+    run_to(client, passwords, None).await
+}
+
+/// As [`run`], stopping at schema version `target` when one is given (an
+/// older release's schema, to test upgrades from it).
+pub async fn run_to(
+    client: &mut Client,
+    passwords: &RolePasswords,
+    target: Option<i32>,
+) -> Result<MigrateReport, MigrateError> {
     let admin_mode = roles::ensure(client, passwords).await?;
     prepare_schemas(client).await?;
 
     client.batch_execute("SET ROLE alchemi_owner").await?;
-    let result = apply(client).await;
+    let result = apply(client, target).await;
     client.batch_execute("RESET ROLE").await?;
     let (applied, policies_applied) = result?;
     Ok(MigrateReport {
@@ -99,8 +109,14 @@ async fn prepare_schemas(client: &Client) -> Result<(), MigrateError> {
     })
 }
 
-async fn apply(client: &mut Client) -> Result<(Vec<String>, bool), MigrateError> {
+async fn apply(
+    client: &mut Client,
+    target: Option<i32>,
+) -> Result<(Vec<String>, bool), MigrateError> {
     let mut runner = embedded::migrations::runner();
+    if let Some(version) = target {
+        runner = runner.set_target(refinery::Target::Version(version));
+    }
     runner.set_migration_table_name(HISTORY_TABLE);
     let report = runner.run_async(client).await?;
     let applied = report

@@ -66,10 +66,10 @@ impl Provider {
                 .unwrap_or(model);
             return (Self::named(name), upstream.to_owned());
         }
-        if let Some((prefix, rest)) = model.split_once('/') {
-            if let Some(provider) = Self::known(prefix) {
-                return (provider, rest.to_owned());
-            }
+        if let Some((prefix, rest)) = model.split_once('/')
+            && let Some(provider) = Self::known(prefix)
+        {
+            return (provider, rest.to_owned());
         }
         let inferred = if model.starts_with("claude") {
             "anthropic"

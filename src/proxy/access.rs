@@ -53,10 +53,10 @@ pub fn check_model(caller: &Caller, model: &str, models: &AccountModels) -> Resu
     if !list_allows(&own, model, models) {
         return Err(denied("key", &own, model));
     }
-    if let Some(team) = &key.team {
-        if !list_allows(&team.models, model, models) {
-            return Err(denied("team", &team.models, model));
-        }
+    if let Some(team) = &key.team
+        && !list_allows(&team.models, model, models)
+    {
+        return Err(denied("team", &team.models, model));
     }
     Ok(())
 }

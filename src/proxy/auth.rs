@@ -131,7 +131,7 @@ pub async fn authenticate(
         .keys()
         .resolve(state.db(), &hash)
         .await
-        .map_err(|err| ApiError::internal(err))?;
+        .map_err(ApiError::internal)?;
     let Some(record) = record else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -168,13 +168,13 @@ fn check_key(record: &KeyRecord, key: &str) -> Result<(), ApiError> {
             .with_param(&abbreviate(key)));
         }
     }
-    if let Some(team) = &record.team {
-        if team.blocked {
-            return Err(ApiError::auth(format!(
-                "Team={} is blocked. Update via `/team/unblock` if your admin.",
-                team.team_id
-            )));
-        }
+    if let Some(team) = &record.team
+        && team.blocked
+    {
+        return Err(ApiError::auth(format!(
+            "Team={} is blocked. Update via `/team/unblock` if your admin.",
+            team.team_id
+        )));
     }
     Ok(())
 }

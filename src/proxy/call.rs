@@ -129,15 +129,15 @@ pub async fn route(
                 } else {
                     None
                 };
-                if index == 0 {
-                    if let Some(kind) = kind {
-                        let mut extra = settings.fallbacks_for(&group, kind);
-                        if kind == FallbackKind::General {
-                            extra.extend(request.client_fallbacks.iter().cloned());
-                        }
-                        extra.truncate(settings.max_fallbacks);
-                        groups.extend(extra);
+                if index == 0
+                    && let Some(kind) = kind
+                {
+                    let mut extra = settings.fallbacks_for(&group, kind);
+                    if kind == FallbackKind::General {
+                        extra.extend(request.client_fallbacks.iter().cloned());
                     }
+                    extra.truncate(settings.max_fallbacks);
+                    groups.extend(extra);
                 }
                 last_failure = Some(Failed {
                     error: upstream_error(&error),
@@ -171,12 +171,17 @@ async fn try_group(
     let settings = &models.settings;
     let health = state.health();
     let mut last: Option<(UpstreamError, Deployment)> = None;
+    let mut tried: Vec<&str> = Vec::new();
     for attempt in 0..=attempts.max_retries {
-        let available: Vec<&Deployment> = candidates
+        let mut available: Vec<&Deployment> = candidates
             .iter()
             .copied()
             .filter(|d| !health.is_cooling(&d.id))
             .collect();
+        // A retry goes to a deployment this request has not failed on, while there is one.
+        if available.iter().any(|d| !tried.contains(&d.id.as_str())) {
+            available.retain(|d| !tried.contains(&d.id.as_str()));
+        }
         let Some(deployment) = health.pick(settings.routing_strategy, &available) else {
             let error = UpstreamError::Status {
                 status: 429,
@@ -248,6 +253,7 @@ async fn try_group(
                     settings.cooldown(),
                     settings.allowed_fails,
                 );
+                tried.push(&deployment.id);
                 let retry = error.retryable() && !error.is_context_window();
                 last = Some((error, deployment.clone()));
                 if !retry {

@@ -2,7 +2,7 @@
 //! `{"error": {"message", "type", "param", "code"}}` (or Anthropic's on
 //! `/v1/messages`). 5xx errors carry a fixed message; the cause is logged.
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -15,7 +15,7 @@ pub struct ApiError {
     pub message: String,
     pub kind: String,
     pub param: Option<String>,
-    pub headers: HeaderMap,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
     /// Render in Anthropic's envelope instead of OpenAI's.
     pub anthropic: bool,
 }
@@ -28,7 +28,7 @@ impl ApiError {
             message: message.into(),
             kind: kind.to_owned(),
             param: None,
-            headers: HeaderMap::new(),
+            headers: Vec::new(),
             anthropic: false,
         }
     }
@@ -66,7 +66,7 @@ impl ApiError {
     /// Adds a response header.
     pub fn with_header(mut self, name: HeaderName, value: &str) -> Self {
         if let Ok(value) = HeaderValue::from_str(value) {
-            self.headers.insert(name, value);
+            self.headers.push((name, value));
         }
         self
     }
@@ -113,7 +113,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = self.body();
         let mut response = (self.status, axum::Json(body)).into_response();
-        response.headers_mut().extend(self.headers);
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
         response
     }
 }

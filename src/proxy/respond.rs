@@ -371,11 +371,11 @@ impl CallContext {
                         None => break,
                     },
                 };
-                if let Some(bytes) = relay.frame(chunk) {
-                    if sender.send(Ok(bytes)).await.is_err() {
-                        client_gone = true;
-                        break;
-                    }
+                if let Some(bytes) = relay.frame(chunk)
+                    && sender.send(Ok(bytes)).await.is_err()
+                {
+                    client_gone = true;
+                    break;
                 }
             }
             drop(stream);
@@ -488,12 +488,10 @@ impl Relay {
                 return None;
             }
         }
-        if !self.include_usage {
-            if let Some(object) = chunk.as_object_mut() {
-                if object.get("usage").is_some_and(Value::is_null) || object.contains_key("usage") {
-                    object.remove("usage");
-                }
-            }
+        if !self.include_usage
+            && let Some(object) = chunk.as_object_mut()
+        {
+            object.remove("usage");
         }
         if chunk.get("model").is_some() {
             chunk["model"] = Value::String(self.model.clone());

@@ -156,7 +156,7 @@ pub(super) async fn write_account(tx: &TenantTx, events: &[SpendEvent]) -> Resul
                     .iter()
                     .map(|(id, spend)| json!({"id": id, "spend": spend}))
                     .collect();
-                tx.execute(*sql, &[&Value::Array(rows).to_string()]).await?;
+                tx.execute(sql, &[&Value::Array(rows).to_string()]).await?;
             }
         }
         if !members.is_empty() {

@@ -38,7 +38,7 @@ impl SpendQueue {
 
 /// The running writer; `shutdown` drains it.
 pub struct SpendWriter {
-    sender: Option<mpsc::Sender<SpendEvent>>,
+    stop: tokio::sync::oneshot::Sender<()>,
     task: JoinHandle<()>,
 }
 
@@ -47,24 +47,19 @@ impl SpendWriter {
     /// every `interval` (and whenever a full batch is waiting).
     pub fn start(db: Db, spool: Arc<Spool>, interval: Duration) -> (Self, SpendQueue) {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let (stop, stopped) = tokio::sync::oneshot::channel();
         let queue = SpendQueue {
-            sender: sender.clone(),
+            sender,
             spool: spool.clone(),
         };
-        let task = tokio::spawn(run(db, spool, receiver, interval));
-        (
-            Self {
-                sender: Some(sender),
-                task,
-            },
-            queue,
-        )
+        let task = tokio::spawn(run(db, spool, receiver, stopped, interval));
+        (Self { stop, task }, queue)
     }
 
-    /// Stops accepting events and waits until everything queued is written
-    /// (or spooled).
-    pub async fn shutdown(mut self) {
-        self.sender.take();
+    /// Closes the queue (later events go straight to the spool) and waits
+    /// until everything queued is written or spooled.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
         if let Err(err) = self.task.await {
             tracing::error!(error = %err, "spend writer ended abnormally");
         }
@@ -75,6 +70,7 @@ async fn run(
     db: Db,
     spool: Arc<Spool>,
     mut receiver: mpsc::Receiver<SpendEvent>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
     interval: Duration,
 ) {
     let mut ticker = tokio::time::interval(interval);
@@ -83,6 +79,11 @@ async fn run(
     let mut open = true;
     while open {
         tokio::select! {
+            _ = &mut stopped, if !receiver.is_closed() => {
+                // Senders now fail over to the spool; what is buffered is still received.
+                receiver.close();
+                continue;
+            }
             received = receiver.recv() => match received {
                 Some(event) => {
                     batch.push(event);

@@ -11,5 +11,7 @@
 mod common;
 mod isolation;
 mod migrate;
+mod proxy;
 mod rls;
 mod server;
+mod spend;

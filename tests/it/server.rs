@@ -45,12 +45,13 @@ async fn readiness_fails_when_the_database_is_gone() {
     let db = Db::connect(
         DbTargets {
             app: dead.clone(),
-            admin: dead,
+            admin: dead.clone(),
         },
         PoolSizes { app: 1, admin: 1 },
     )
     .unwrap();
-    let address = serve(db, app.default_account).await;
+    let (address, _runtime, _server) =
+        serve(db, dead, app.default_account, app.spool_dir.clone()).await;
     let response = reqwest::get(format!("http://{address}/health/readiness"))
         .await
         .unwrap();

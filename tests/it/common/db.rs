@@ -175,6 +175,11 @@ impl TestDb {
         Self { name, db }
     }
 
+    /// The `alchemi_app` connection settings (for the change listener).
+    pub fn app_config(&self) -> tokio_postgres::Config {
+        role_config(&self.name, "alchemi_app")
+    }
+
     /// A superuser connection to this database, for checks behind the policies' back.
     pub async fn superuser(&self) -> Client {
         superuser(&self.name).await

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod db;
+pub mod mock_llm;
 pub mod rows;
 
 pub use db::TestDb;

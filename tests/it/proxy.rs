@@ -1,0 +1,617 @@
+//! The proxy over real HTTP: auth and its errors, routing to a local
+//! OpenAI-compatible provider, streaming relayed as it arrives, exact cost
+//! and spend bookkeeping, access checks and cache invalidation.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+use crate::common::app::{MASTER_KEY, TestApp};
+use crate::common::mock_llm::MockLlm;
+
+const SPEND_LOGS: &str = "SELECT * FROM \"LiteLLM_SpendLogs\" ORDER BY \"startTime\"";
+
+/// An app with one account, a mock provider and a model `gpt-3.5` priced as
+/// LiteLLM prices `gpt-3.5-turbo-0301` (1.5e-6 in, 2e-6 out).
+async fn setup() -> (TestApp, MockLlm, alchemi::db::AccountId) {
+    let app = TestApp::spawn().await;
+    let mock = MockLlm::start().await;
+    let account = app.test.create_account("proxy").await;
+    for (name, model) in [
+        ("gpt-3.5", "openai/gpt-3.5-turbo-0301"),
+        ("gated", "openai/gated-stream"),
+        ("plain-stream", "openai/no-usage-stream"),
+        ("broken", "openai/fail-500"),
+        ("too-long", "openai/too-long"),
+        ("text-embedding", "openai/text-embedding-3-small"),
+    ] {
+        app.add_model(
+            account,
+            name,
+            json!({"model": model, "api_base": mock.api_base(), "api_key": "sk-provider"}),
+        )
+        .await;
+    }
+    (app, mock, account)
+}
+
+fn chat_body(model: &str) -> Value {
+    json!({"model": model, "messages": [{"role": "user", "content": "Say hello"}]})
+}
+
+async fn post(app: &TestApp, key: &str, body: &Value) -> reqwest::Response {
+    app.http
+        .post(app.url("/v1/chat/completions"))
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_virtual_key_calls_the_provider_and_every_cent_is_recorded() {
+    let (app, mock, account) = setup().await;
+    let key = app
+        .add_key(account, json!({"key_alias": "team-key", "user_id": "u1"}))
+        .await;
+
+    let response = post(&app, &key, &chat_body("gpt-3.5")).await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["model"], "gpt-3.5", "the requested name is re-stamped");
+    assert_eq!(
+        body["choices"][0]["message"]["content"],
+        "Hello from the mock"
+    );
+    let cost: f64 = headers["x-litellm-response-cost"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((cost - 3.75e-5).abs() < 1e-10, "cost {cost}");
+    assert!(headers.contains_key("x-litellm-call-id"));
+    assert_eq!(headers["x-litellm-model-group"], "gpt-3.5");
+    assert_eq!(headers["x-litellm-attempted-retries"], "0");
+
+    // The provider got the upstream model and the provider key, not the virtual key.
+    let received = mock.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].body["model"], "gpt-3.5-turbo-0301");
+    assert_eq!(received[0].headers["authorization"], "Bearer sk-provider");
+
+    let logs = app.wait_rows(SPEND_LOGS, 1).await;
+    let log = &logs[0];
+    assert_eq!(log["request_id"], "chatcmpl-mock123");
+    assert_eq!(log["api_key"], alchemi::secret::hash_api_key(&key));
+    assert!((log["spend"].as_f64().unwrap() - 3.75e-5).abs() < 1e-10);
+    assert_eq!(
+        (
+            log["prompt_tokens"].as_i64(),
+            log["completion_tokens"].as_i64()
+        ),
+        (Some(9), Some(12))
+    );
+    assert_eq!(log["model_group"], "gpt-3.5");
+    assert_eq!(log["status"], "success");
+    assert_eq!(log["user"], "u1");
+    let keys = app
+        .wait_rows(
+            "SELECT spend FROM \"LiteLLM_VerificationToken\" WHERE spend > 0",
+            1,
+        )
+        .await;
+    assert!((keys[0]["spend"].as_f64().unwrap() - 3.75e-5).abs() < 1e-10);
+    let accounts = app
+        .rows(&format!(
+            "SELECT spend FROM \"Alchemi_AccountTable\" WHERE account_id = '{account}'"
+        ))
+        .await;
+    assert!((accounts[0]["spend"].as_f64().unwrap() - 3.75e-5).abs() < 1e-10);
+    let daily = app
+        .wait_rows("SELECT * FROM \"LiteLLM_DailyUserSpend\"", 1)
+        .await;
+    assert_eq!(daily[0]["user_id"], "u1");
+    assert_eq!(daily[0]["api_requests"], 1);
+    assert_eq!(daily[0]["successful_requests"], 1);
+}
+
+#[tokio::test]
+async fn auth_failures_answer_in_litellm_shapes() {
+    let (app, _mock, account) = setup().await;
+    let blocked = app.add_key(account, json!({"blocked": true})).await;
+    let expired = app
+        .add_key(account, json!({"expires": "2020-01-01T00:00:00Z"}))
+        .await;
+    let body = chat_body("gpt-3.5");
+    let cases: Vec<(reqwest::RequestBuilder, u16, &str, &str)> = vec![
+        (
+            app.http.post(app.url("/v1/chat/completions")),
+            401,
+            "auth_error",
+            "No api key passed in.",
+        ),
+        (
+            app.http
+                .post(app.url("/v1/chat/completions"))
+                .header("authorization", "sk-raw"),
+            401,
+            "auth_error",
+            "Ensure Key has `Bearer ` prefix",
+        ),
+        (
+            app.http
+                .post(app.url("/v1/chat/completions"))
+                .bearer_auth("abcd1234wxyz"),
+            401,
+            "auth_error",
+            "Received=abcd****wxyz",
+        ),
+        (
+            app.http
+                .post(app.url("/v1/chat/completions"))
+                .bearer_auth("sk-unknown-key"),
+            401,
+            "token_not_found_in_db",
+            "Unable to find token",
+        ),
+        (
+            app.http
+                .post(app.url("/v1/chat/completions"))
+                .bearer_auth(&blocked),
+            401,
+            "auth_error",
+            "Key is blocked",
+        ),
+        (
+            app.http
+                .post(app.url("/v1/chat/completions"))
+                .bearer_auth(&expired),
+            400,
+            "expired_key",
+            "Expired Key",
+        ),
+    ];
+    for (request, status, kind, message) in cases {
+        let response = request.json(&body).send().await.unwrap();
+        assert_eq!(response.status(), status, "{message}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["type"], kind, "{error}");
+        assert_eq!(error["error"]["code"], status.to_string());
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(message),
+            "{error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_openai_errors() {
+    let (app, _mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    let raw = |body: &'static str| {
+        app.http
+            .post(app.url("/v1/chat/completions"))
+            .bearer_auth(&key)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    let response = raw("{not json").send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid JSON"),
+        "{error}"
+    );
+
+    let response = post(&app, &key, &json!({"messages": []})).await;
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("litellm.BadRequestError"),
+        "{error}"
+    );
+    assert_eq!(error["error"]["param"], "model");
+
+    let response = post(&app, &key, &chat_body("no-such-model")).await;
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid model name passed in model=no-such-model")
+    );
+
+    let huge =
+        json!({"model": "gpt-3.5", "messages": [{"role": "user", "content": "x".repeat(100_000)}]});
+    let response = post(&app, &key, &huge).await;
+    assert_eq!(response.status(), 413);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "413");
+}
+
+#[tokio::test]
+async fn streams_are_relayed_chunk_by_chunk_and_billed_from_usage() {
+    let (app, mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    let mut body = chat_body("gated");
+    body["stream"] = json!(true);
+    body["stream_options"] = json!({"include_usage": true});
+    let response = post(&app, &key, &body).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut stream = response.bytes_stream();
+
+    // The provider holds its last chunk back: the client must already have the first.
+    let mut received = String::new();
+    while !received.contains("Hello") {
+        let bytes = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        received.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    assert!(!received.contains("[DONE]"));
+    mock.release();
+    while let Some(bytes) = stream.next().await {
+        received.push_str(&String::from_utf8_lossy(&bytes.unwrap()));
+    }
+    assert!(received.ends_with("data: [DONE]\n\n"), "{received}");
+    let chunks: Vec<Value> = received
+        .split("\n\n")
+        .filter_map(|frame| frame.strip_prefix("data: "))
+        .filter(|data| *data != "[DONE]")
+        .map(|data| serde_json::from_str(data).unwrap())
+        .collect();
+    assert!(
+        chunks.iter().all(|c| c["model"] == "gated"),
+        "chunks are re-stamped"
+    );
+    let text: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert_eq!(text, "Hello world!");
+    assert_eq!(
+        chunks.last().unwrap()["usage"]["total_tokens"],
+        21,
+        "usage chunk forwarded when asked for"
+    );
+
+    let logs = app.wait_rows(SPEND_LOGS, 1).await;
+    assert_eq!(logs[0]["total_tokens"], 21);
+    assert!(logs[0]["completionStartTime"].is_string());
+}
+
+#[tokio::test]
+async fn a_stream_without_provider_usage_is_estimated_and_usage_is_not_forced_on_clients() {
+    let (app, _mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    let mut body = chat_body("plain-stream");
+    body["stream"] = json!(true);
+    let text = post(&app, &key, &body).await.text().await.unwrap();
+    assert!(!text.contains("\"usage\""), "{text}");
+    let logs = app.wait_rows(SPEND_LOGS, 1).await;
+    assert!(
+        logs[0]["completion_tokens"].as_i64().unwrap() > 0,
+        "estimated from streamed text"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_disconnects_cancels_the_provider_and_is_still_recorded() {
+    let (app, mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    let mut body = chat_body("gated");
+    body["stream"] = json!(true);
+    let response = post(&app, &key, &body).await;
+    let mut stream = response.bytes_stream();
+    let first = stream.next().await.unwrap().unwrap();
+    assert!(!first.is_empty());
+    drop(stream);
+    tokio::time::timeout(Duration::from_secs(10), mock.stream_closed())
+        .await
+        .expect("the provider call is cancelled");
+    let logs = app.wait_rows(SPEND_LOGS, 1).await;
+    assert_eq!(logs[0]["status"], "success");
+}
+
+#[tokio::test]
+async fn provider_errors_keep_their_status_and_are_logged_as_failures() {
+    let (app, _mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    let response = post(
+        &app,
+        &key,
+        &json!({"model": "broken", "messages": [], "num_retries": 0}),
+    )
+    .await;
+    assert_eq!(response.status(), 500);
+    let error: Value = response.json().await.unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("upstream exploded"),
+        "{error}"
+    );
+
+    let mut body = chat_body("broken");
+    body["stream"] = json!(true);
+    body["num_retries"] = json!(0);
+    let response = post(&app, &key, &body).await;
+    assert_eq!(
+        response.status(),
+        500,
+        "an error before the first chunk is a JSON error"
+    );
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("json")
+    );
+
+    let logs = app.wait_rows(SPEND_LOGS, 2).await;
+    assert!(
+        logs.iter()
+            .all(|log| log["status"] == "failure" && log["spend"] == 0.0)
+    );
+    assert_eq!(
+        logs[0]["metadata"]["error_information"]["error_code"],
+        "500"
+    );
+}
+
+#[tokio::test]
+async fn mock_response_answers_without_a_provider_and_costs_nothing() {
+    let (app, mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    let mut body = chat_body("gpt-3.5");
+    body["mock_response"] = json!("canned");
+    let response = post(&app, &key, &body).await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["choices"][0]["message"]["content"], "canned");
+    assert!(mock.received().is_empty());
+    let logs = app.wait_rows(SPEND_LOGS, 1).await;
+    assert_eq!(logs[0]["spend"], 0.0);
+}
+
+#[tokio::test]
+async fn keys_reach_only_their_models_and_list_only_those() {
+    let (app, _mock, account) = setup().await;
+    let key = app.add_key(account, json!({"models": ["gpt-3.5"]})).await;
+    let response = post(&app, &key, &chat_body("gated")).await;
+    assert_eq!(response.status(), 401);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["type"], "key_model_access_denied");
+    assert_eq!(error["error"]["param"], "model");
+
+    let list: Value = app
+        .http
+        .get(app.url("/v1/models"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["gpt-3.5"]);
+}
+
+#[tokio::test]
+async fn another_accounts_models_are_invisible() {
+    let (app, _mock, _account) = setup().await;
+    let other = app.test.create_account("other").await;
+    let key = app.add_key(other, json!({})).await;
+    let response = post(&app, &key, &chat_body("gpt-3.5")).await;
+    assert_eq!(
+        response.status(),
+        400,
+        "a model of another account does not exist for this key"
+    );
+    let list: Value = app
+        .http
+        .get(app.url("/v1/models"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["data"], json!([]));
+}
+
+#[tokio::test]
+async fn a_blocked_key_stops_working_within_a_second() {
+    let (app, _mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    let mut body = chat_body("gpt-3.5");
+    body["mock_response"] = json!("ok");
+    assert_eq!(post(&app, &key, &body).await.status(), 200);
+    let hash = alchemi::secret::hash_api_key(&key);
+    app.test
+        .superuser()
+        .await
+        .execute(
+            "UPDATE \"LiteLLM_VerificationToken\" SET blocked = true WHERE token = $1",
+            &[&hash],
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let status = post(&app, &key, &body).await.status();
+        if status == 401 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the blocked key still worked after 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_master_key_acts_in_the_default_account_or_the_named_one() {
+    let (app, _mock, account) = setup().await;
+    let mut body = chat_body("gpt-3.5");
+    body["mock_response"] = json!("ok");
+    let default = post(&app, MASTER_KEY, &body).await;
+    assert_eq!(
+        default.status(),
+        400,
+        "the default account has no such model"
+    );
+    let named = app
+        .http
+        .post(app.url("/v1/chat/completions"))
+        .bearer_auth(MASTER_KEY)
+        .header("x-account-id", account.to_string())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named.status(), 200);
+}
+
+#[tokio::test]
+async fn retries_move_to_a_healthy_deployment_and_fallbacks_to_another_group() {
+    let (app, mock, account) = setup().await;
+    // Two deployments in one group: one always fails, one works.
+    app.add_model(
+        account,
+        "mixed",
+        json!({"model": "openai/fail-500", "api_base": mock.api_base()}),
+    )
+    .await;
+    app.add_model(
+        account,
+        "mixed",
+        json!({"model": "openai/gpt-3.5-turbo-0301", "api_base": mock.api_base()}),
+    )
+    .await;
+    app.insert(
+        "LiteLLM_Config",
+        &json!({"account_id": account.uuid(), "param_name": "router_settings",
+                "param_value": {"fallbacks": [{"broken": ["gpt-3.5"]}], "num_retries": 3, "routing_strategy": "least-busy"}}),
+    )
+    .await;
+    let key = app.add_key(account, json!({})).await;
+    for _ in 0..3 {
+        let response = post(&app, &key, &chat_body("mixed")).await;
+        let status = response.status();
+        let headers = format!("{:?}", response.headers());
+        assert_eq!(status, 200, "{} {headers}", response.text().await.unwrap());
+    }
+
+    let response = post(&app, &key, &chat_body("broken")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-litellm-attempted-fallbacks"], "1");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["model"], "gpt-3.5-turbo-0301",
+        "after a fallback the served model is kept"
+    );
+}
+
+#[tokio::test]
+async fn context_window_errors_fall_back_only_where_configured() {
+    let (app, _mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    let response = post(&app, &key, &chat_body("too-long")).await;
+    assert_eq!(response.status(), 400);
+    app.insert(
+        "LiteLLM_Config",
+        &json!({"account_id": account.uuid(), "param_name": "router_settings",
+                "param_value": {"context_window_fallbacks": [{"too-long": ["gpt-3.5"]}]}}),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let response = post(&app, &key, &chat_body("too-long")).await;
+        if response.status() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "router settings change not picked up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn azure_style_paths_and_embeddings_work() {
+    let (app, mock, account) = setup().await;
+    app.add_model(
+        account,
+        "azure-gpt",
+        json!({"model": "azure/my-deployment", "api_base": mock.base, "api_key": "azure-secret", "api_version": "2024-06-01"}),
+    )
+    .await;
+    let key = app.add_key(account, json!({})).await;
+    let response = app
+        .http
+        .post(app.url("/openai/deployments/azure-gpt/chat/completions?api-version=2024-06-01"))
+        .header("api-key", &key)
+        .json(&json!({"messages": [{"role": "user", "content": "hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let azure = mock
+        .received()
+        .into_iter()
+        .find(|r| r.path.contains("my-deployment"))
+        .unwrap();
+    assert_eq!(azure.headers["api-key"], "azure-secret");
+
+    let response = app
+        .http
+        .post(app.url("/embeddings"))
+        .bearer_auth(&key)
+        .json(&json!({"model": "text-embedding", "input": "hello"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"][0]["embedding"], json!([0.1, 0.2, 0.3]));
+}
+
+#[tokio::test]
+async fn queued_spend_is_written_on_shutdown() {
+    let (mut app, _mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    let mut body = chat_body("gpt-3.5");
+    body["mock_response"] = json!("ok");
+    for _ in 0..5 {
+        assert_eq!(post(&app, &key, &body).await.status(), 200);
+    }
+    app.shutdown().await;
+    assert_eq!(app.rows(SPEND_LOGS).await.len(), 5);
+}

@@ -1,0 +1,144 @@
+//! The spend pipeline without HTTP: events survive an unreachable database
+//! on disk and are replayed exactly once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alchemi::db::{Db, DbTargets, PoolSizes};
+use alchemi::spend::{SpendEvent, SpendWriter, Spool};
+use alchemi::translate::Usage;
+use serde_json::json;
+
+use crate::common::TestDb;
+
+fn event(account: uuid::Uuid, request_id: &str, token: &str) -> SpendEvent {
+    let now = chrono::Utc::now();
+    SpendEvent {
+        request_id: request_id.to_owned(),
+        account_id: account,
+        call_type: "acompletion".into(),
+        api_key: token.to_owned(),
+        user_id: Some("u1".into()),
+        team_id: None,
+        organization_id: None,
+        end_user: Some("customer-1".into()),
+        model: "gpt-4o".into(),
+        model_group: "gpt-4o".into(),
+        model_id: "m1".into(),
+        custom_llm_provider: "openai".into(),
+        api_base: "http://127.0.0.1:1/v1".into(),
+        endpoint: "/chat/completions".into(),
+        usage: Usage {
+            prompt_tokens: 10,
+            completion_tokens: 5,
+            ..Usage::default()
+        },
+        spend: 0.25,
+        start_time: now,
+        end_time: now,
+        completion_start_time: None,
+        success: true,
+        metadata: json!({"status": "success"}),
+        request_tags: vec!["tag-a".into()],
+        requester_ip_address: None,
+        session_id: None,
+    }
+}
+
+fn dead_db() -> Db {
+    let mut dead = tokio_postgres::Config::new();
+    dead.host("127.0.0.1")
+        .port(1)
+        .user("alchemi_app")
+        .dbname("none");
+    dead.connect_timeout(Duration::from_millis(200));
+    Db::connect(
+        DbTargets {
+            app: dead.clone(),
+            admin: dead,
+        },
+        PoolSizes { app: 1, admin: 1 },
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn spend_is_spooled_while_the_database_is_away_and_replayed_exactly_once() {
+    let test = TestDb::new().await;
+    let account = test.create_account("spool").await;
+    let admin = test.superuser().await;
+    admin
+        .execute(
+            "INSERT INTO \"LiteLLM_VerificationToken\" (account_id, token) VALUES ($1, 'tok-1')",
+            &[&account.uuid()],
+        )
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "alchemi-spool-test-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let spool = Arc::new(Spool::new(&dir));
+
+    // The database is unreachable: events go to disk, nothing is lost.
+    let (writer, queue) = SpendWriter::start(dead_db(), spool.clone(), Duration::from_millis(20));
+    for i in 0..3 {
+        queue.record(event(account.uuid(), &format!("req-{i}"), "tok-1"));
+    }
+    writer.shutdown().await;
+    let files = spool.files();
+    assert!(!files.is_empty(), "events were spooled");
+    // A copy of the spool, as if a replay were interrupted and ran again.
+    let copy = dir.join("spend-zzz-copy.jsonl");
+    std::fs::copy(&files[0], &copy).unwrap();
+
+    // The database is back: replay writes everything once.
+    let (writer, _queue) =
+        SpendWriter::start(test.db.clone(), spool.clone(), Duration::from_millis(20));
+    for _ in 0..100 {
+        if spool.files().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    writer.shutdown().await;
+    assert!(spool.files().is_empty(), "replayed files are removed");
+
+    let logs: i64 = admin
+        .query_one("SELECT count(*) FROM \"LiteLLM_SpendLogs\"", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(logs, 3);
+    let key_spend: f64 = admin
+        .query_one(
+            "SELECT spend FROM \"LiteLLM_VerificationToken\" WHERE token = 'tok-1'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        (key_spend - 0.75).abs() < 1e-10,
+        "counted once: {key_spend}"
+    );
+    let end_user: f64 = admin
+        .query_one(
+            "SELECT spend FROM \"LiteLLM_EndUserTable\" WHERE user_id = 'customer-1'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!((end_user - 0.75).abs() < 1e-10);
+    let tag_requests: i64 = admin
+        .query_one(
+            "SELECT api_requests FROM \"LiteLLM_DailyTagSpend\" WHERE tag = 'tag-a'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tag_requests, 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
