@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::call::{self, LlmRequest};
-use super::respond::{CallContext, prompt_chars};
+use super::respond::{CallContext, in_client_format, prompt_chars};
 use super::{ApiError, access, auth};
 use crate::AppState;
 use crate::providers::Operation;
@@ -173,10 +173,6 @@ fn llm_request(
     })
 }
 
-fn identity(body: &Value, _model: &str) -> Result<Value, ApiError> {
-    Ok(body.clone())
-}
-
 /// Serves one JSON LLM operation.
 pub async fn serve_json(
     state: AppState,
@@ -189,17 +185,24 @@ pub async fn serve_json(
 ) -> Response {
     let started = Instant::now();
     let started_at = chrono::Utc::now();
+    let reject = |error: ApiError| in_client_format(operation, error).into_response();
     let caller = match auth::authenticate(&state, &headers, query.key.as_deref()).await {
         Ok(caller) => caller,
-        Err(error) => return error.into_response(),
+        Err(error) => return reject(error),
     };
-    let body = match read_json(body, state.settings().max_request_bytes).await {
+    let mut body = match read_json(body, state.settings().max_request_bytes).await {
         Ok(body) => body,
-        Err(error) => return error.into_response(),
+        Err(error) => return reject(error),
     };
+    if operation == Operation::Messages {
+        body = match crate::translate::anthropic::messages_to_chat_request(&body) {
+            Ok(chat) => chat,
+            Err(err) => return reject(ApiError::bad_request(err.to_string())),
+        };
+    }
     let request = match llm_request(operation, path_model, &headers, body) {
         Ok(request) => request,
-        Err(error) => return error.into_response(),
+        Err(error) => return reject(error),
     };
     let context = CallContext {
         end_user: end_user(&headers, &request.body),
@@ -215,7 +218,7 @@ pub async fn serve_json(
     };
     let models = match state.models().get(state.db(), caller.account).await {
         Ok(models) => models,
-        Err(err) => return ApiError::internal(err).into_response(),
+        Err(err) => return reject(ApiError::internal(err)),
     };
     let attempts = call::Attempts::default();
     if let Err(error) = access::check_model(&caller, &context.request.model, &models) {
@@ -229,7 +232,7 @@ pub async fn serve_json(
         return mock_reply(context, &mock);
     }
     match call::route(&state, &caller, &models, &context.request).await {
-        Ok(routed) => context.succeed(routed, identity).await,
+        Ok(routed) => context.succeed(routed).await,
         Err(failed) => context.fail(failed.error, failed.deployment.as_ref(), &failed.attempts),
     }
 }
@@ -274,6 +277,31 @@ pub mod routes {
         body: Body,
     ) -> Response {
         serve_json(state, operation, None, headers, query, Some(peer), body).await
+    }
+
+    /// `POST /v1/messages/count_tokens`: Anthropic's token count, estimated
+    /// at four characters per token.
+    pub async fn count_tokens(
+        State(state): State<AppState>,
+        Query(query): Query<KeyQuery>,
+        headers: HeaderMap,
+        body: Body,
+    ) -> Response {
+        let reject = |error: ApiError| error.for_anthropic().into_response();
+        if let Err(error) = auth::authenticate(&state, &headers, query.key.as_deref()).await {
+            return reject(error);
+        }
+        let body = match read_json(body, state.settings().max_request_bytes).await {
+            Ok(body) => body,
+            Err(error) => return reject(error),
+        };
+        let chat = match crate::translate::anthropic::messages_to_chat_request(&body) {
+            Ok(chat) => chat,
+            Err(err) => return reject(ApiError::bad_request(err.to_string())),
+        };
+        let system = chat["system"].as_str().map_or(0, str::len);
+        let tokens = (prompt_chars(&chat) + system).div_ceil(4).max(1);
+        axum::Json(json!({"input_tokens": tokens})).into_response()
     }
 
     /// `POST /openai/deployments/{model}/...` and `/engines/{model}/...`.

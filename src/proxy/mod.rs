@@ -8,6 +8,7 @@ mod call;
 mod error;
 mod handlers;
 mod models;
+mod relay;
 mod respond;
 
 use axum::Router;
@@ -20,7 +21,8 @@ use crate::AppState;
 use crate::providers::Operation;
 
 /// Operations served under `/v1/<path>` and `/<path>`.
-const OPERATIONS: [(&str, Operation); 9] = [
+const OPERATIONS: [(&str, Operation); 10] = [
+    ("messages", Operation::Messages),
     ("chat/completions", Operation::Chat),
     ("completions", Operation::Completion),
     ("embeddings", Operation::Embedding),
@@ -46,7 +48,11 @@ pub fn router() -> Router<AppState> {
         .route("/v1/models", get(models::list))
         .route("/models", get(models::list))
         .route("/v1/models/{model_id}", get(models::one))
-        .route("/models/{model_id}", get(models::one));
+        .route("/models/{model_id}", get(models::one))
+        .route(
+            "/v1/messages/count_tokens",
+            post(handlers::routes::count_tokens),
+        );
     for (path, operation) in OPERATIONS {
         let handler = post(move |state, peer, query, headers, body| {
             handlers::routes::plain(operation, state, peer, query, headers, body)

@@ -12,9 +12,11 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::call::{Attempts, LlmRequest, Routed, upstream_error};
+use super::relay::Relay;
 use super::{ApiError, Caller};
 use crate::AppState;
 use crate::pricing::{PriceOverride, PriceTable, cost};
+use crate::providers::Operation;
 use crate::routing::Deployment;
 use crate::spend::SpendEvent;
 use crate::translate::Usage;
@@ -188,6 +190,7 @@ impl CallContext {
         deployment: Option<&Deployment>,
         attempts: &Attempts,
     ) -> Response {
+        let error = in_client_format(self.request.operation, error);
         let group = self.request.model.clone();
         let upstream_model = deployment
             .map(|d| d.upstream_for(&group))
@@ -227,11 +230,15 @@ impl CallContext {
         );
         let headers = self.headers(None, &group, &Attempts::default(), Some(0.0));
         if !self.request.stream {
-            return (StatusCode::OK, headers, axum::Json(body)).into_response();
+            return match render(&self.request, &body) {
+                Ok(rendered) => (StatusCode::OK, headers, axum::Json(rendered)).into_response(),
+                Err(error) => error.into_response(),
+            };
         }
         let base = json!({"id": body["id"], "object": "chat.completion.chunk", "created": body["created"], "model": group});
         let content = body["choices"][0]["message"]["content"].clone();
-        let mut frames = Vec::new();
+        let mut relay = Relay::new(&self);
+        let mut frames: Vec<Bytes> = Vec::new();
         for (delta, finish) in [
             (json!({"role": "assistant", "content": ""}), Value::Null),
             (json!({"content": content}), Value::Null),
@@ -239,15 +246,13 @@ impl CallContext {
         ] {
             let mut chunk = base.clone();
             chunk["choices"] = json!([{"index": 0, "delta": delta, "finish_reason": finish}]);
-            frames.push(format!("data: {chunk}\n\n"));
+            frames.extend(relay.frame(chunk));
         }
-        if self.request.include_usage {
-            let mut chunk = base.clone();
-            chunk["choices"] = json!([]);
-            chunk["usage"] = usage.to_openai();
-            frames.push(format!("data: {chunk}\n\n"));
-        }
-        frames.push("data: [DONE]\n\n".to_owned());
+        let mut chunk = base;
+        chunk["choices"] = json!([]);
+        chunk["usage"] = usage.to_openai();
+        frames.extend(relay.frame(chunk));
+        frames.push(relay.end_frame());
         let mut response = (StatusCode::OK, headers, frames.concat()).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -257,11 +262,7 @@ impl CallContext {
     }
 
     /// The client's response for a routed call.
-    pub async fn succeed(
-        self,
-        routed: Routed,
-        render: fn(&Value, &str) -> Result<Value, ApiError>,
-    ) -> Response {
+    pub async fn succeed(self, routed: Routed) -> Response {
         let Routed {
             deployment,
             group,
@@ -290,7 +291,7 @@ impl CallContext {
                     Outcome::Success { first_token: None },
                 );
                 let headers = self.headers(Some(&deployment), &group, &attempts, Some(bill.cost));
-                let rendered = match render(&body, &self.request.model) {
+                let rendered = match render(&self.request, &body) {
                     Ok(rendered) => rendered,
                     Err(error) => return error.into_response(),
                 };
@@ -355,7 +356,7 @@ impl CallContext {
         let headers = self.headers(Some(&deployment), &group, &attempts, None);
         let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(32);
         tokio::spawn(async move {
-            let mut relay = Relay::new(&self, &deployment);
+            let mut relay = Relay::new(&self);
             let mut pending = first;
             let mut error = None;
             let mut client_gone = false;
@@ -380,15 +381,12 @@ impl CallContext {
             }
             drop(stream);
             if let Some(err) = &error {
-                let body = upstream_error(err).body();
                 let _ = sender
-                    .send(Ok(Bytes::from(format!("data: {body}\n\n"))))
+                    .send(Ok(relay.error_frame(&upstream_error(err))))
                     .await;
             }
             if !client_gone {
-                let _ = sender
-                    .send(Ok(Bytes::from_static(b"data: [DONE]\n\n")))
-                    .await;
+                let _ = sender.send(Ok(relay.end_frame())).await;
             }
             let usage = relay.usage_or_estimate();
             let bill = self.bill(&deployment, &upstream_model, usage);
@@ -441,71 +439,23 @@ impl Outcome<'_> {
     }
 }
 
-/// Per-stream relay state: re-stamping, the client's usage preference, and
-/// what was produced (to estimate usage when the provider reports none).
-struct Relay {
-    model: String,
-    include_usage: bool,
-    usage: Option<Usage>,
-    streamed_chars: usize,
-    prompt_chars: usize,
-    response_id: Option<String>,
+/// The response body in the client's format: Anthropic Messages for
+/// `/v1/messages`, OpenAI's as the provider answered otherwise.
+fn render(request: &LlmRequest, body: &Value) -> Result<Value, ApiError> {
+    if request.operation != Operation::Messages {
+        return Ok(body.clone());
+    }
+    crate::translate::anthropic::chat_to_messages_response(body, &request.model).map_err(|err| {
+        ApiError::internal(format!("cannot render the answer as a message: {err}")).for_anthropic()
+    })
 }
 
-impl Relay {
-    fn new(context: &CallContext, _deployment: &Deployment) -> Self {
-        Self {
-            model: context.request.model.clone(),
-            include_usage: context.request.include_usage,
-            usage: None,
-            streamed_chars: 0,
-            prompt_chars: prompt_chars(&context.request.body),
-            response_id: None,
-        }
-    }
-
-    /// The SSE frame for a chunk, or `None` when it is not forwarded.
-    fn frame(&mut self, mut chunk: Value) -> Option<Bytes> {
-        if self.response_id.is_none() {
-            self.response_id = chunk.get("id").and_then(Value::as_str).map(str::to_owned);
-        }
-        if let Some(usage) = chunk.get("usage").filter(|u| u.is_object()) {
-            self.usage = Some(Usage::from_openai(usage));
-        }
-        if let Some(choices) = chunk.get("choices").and_then(Value::as_array) {
-            for choice in choices {
-                for field in ["content", "reasoning_content"] {
-                    if let Some(text) = choice["delta"][field].as_str() {
-                        self.streamed_chars += text.len();
-                    }
-                }
-                if let Some(text) = choice["text"].as_str() {
-                    self.streamed_chars += text.len();
-                }
-            }
-            let usage_only = choices.is_empty() && chunk.get("usage").is_some_and(Value::is_object);
-            if usage_only && !self.include_usage {
-                return None;
-            }
-        }
-        if !self.include_usage
-            && let Some(object) = chunk.as_object_mut()
-        {
-            object.remove("usage");
-        }
-        if chunk.get("model").is_some() {
-            chunk["model"] = Value::String(self.model.clone());
-        }
-        Some(Bytes::from(format!("data: {chunk}\n\n")))
-    }
-
-    /// Reported usage, else an estimate of ~4 characters per token.
-    fn usage_or_estimate(&self) -> Usage {
-        self.usage.unwrap_or(Usage {
-            prompt_tokens: (self.prompt_chars / 4).max(1) as u64,
-            completion_tokens: self.streamed_chars.div_ceil(4) as u64,
-            ..Usage::default()
-        })
+/// Errors of `/v1/messages` use Anthropic's envelope.
+pub fn in_client_format(operation: Operation, error: ApiError) -> ApiError {
+    if operation == Operation::Messages {
+        error.for_anthropic()
+    } else {
+        error
     }
 }
 

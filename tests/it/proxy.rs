@@ -615,3 +615,85 @@ async fn queued_spend_is_written_on_shutdown() {
     app.shutdown().await;
     assert_eq!(app.rows(SPEND_LOGS).await.len(), 5);
 }
+
+#[tokio::test]
+async fn anthropic_clients_are_served_from_an_openai_provider() {
+    let (app, mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    let request = json!({
+        "model": "gpt-3.5",
+        "max_tokens": 100,
+        "system": "Be brief.",
+        "messages": [{"role": "user", "content": "Say hello"}],
+    });
+    let response = app
+        .http
+        .post(app.url("/v1/messages"))
+        .header("x-api-key", &key)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let message: Value = response.json().await.unwrap();
+    assert_eq!(message["type"], "message");
+    assert_eq!(message["role"], "assistant");
+    assert_eq!(
+        message["content"][0],
+        json!({"type": "text", "text": "Hello from the mock"})
+    );
+    assert_eq!(message["stop_reason"], "end_turn");
+    assert_eq!(message["usage"]["input_tokens"], 9);
+    assert_eq!(message["usage"]["output_tokens"], 12);
+
+    let mut streamed = request.clone();
+    streamed["model"] = json!("gated");
+    streamed["stream"] = json!(true);
+    let response = app
+        .http
+        .post(app.url("/v1/messages"))
+        .header("x-api-key", &key)
+        .json(&streamed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    mock.release();
+    let text = response.text().await.unwrap();
+    let events: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("event: "))
+        .collect();
+    assert_eq!(events.first(), Some(&"message_start"));
+    assert_eq!(events.last(), Some(&"message_stop"));
+    assert!(events.contains(&"content_block_delta"), "{text}");
+    assert!(text.contains("\"text\":\"Hello\""), "{text}");
+
+    let mut unknown = request.clone();
+    unknown["model"] = json!("nope");
+    let response = app
+        .http
+        .post(app.url("/v1/messages"))
+        .header("x-api-key", &key)
+        .json(&unknown)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["type"], "error");
+    assert_eq!(error["error"]["type"], "invalid_request_error");
+
+    let count: Value = app
+        .http
+        .post(app.url("/v1/messages/count_tokens"))
+        .header("x-api-key", &key)
+        .json(&request)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(count["input_tokens"].as_u64().unwrap() > 0);
+}
