@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::providers::Operation;
 use crate::routing::settings::FallbackKind;
 use crate::routing::{AccountModels, Deployment};
-use crate::upstream::{UpstreamError, UpstreamReply, UpstreamRequest};
+use crate::upstream::{Attachment, UpstreamError, UpstreamReply, UpstreamRequest};
 
 /// Default per-request timeout (LiteLLM's test configuration uses 600 s).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
@@ -32,6 +32,8 @@ pub struct LlmRequest {
     pub num_retries: Option<u32>,
     /// Fallback groups named in the request body.
     pub client_fallbacks: Vec<String>,
+    /// The uploaded file of a multipart operation (audio transcription).
+    pub attachment: Option<Attachment>,
 }
 
 /// A successful call and how it was reached.
@@ -230,6 +232,7 @@ async fn try_group(
                 body,
                 stream: request.stream,
                 timeout,
+                attachment: request.attachment.clone(),
             })
             .await;
         match result {

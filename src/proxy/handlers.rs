@@ -18,6 +18,7 @@ use super::{ApiError, access, auth};
 use crate::AppState;
 use crate::providers::Operation;
 use crate::translate::Usage;
+use crate::upstream::Attachment;
 
 /// `?key=` (Google-style clients) and Azure's `api-version`.
 #[derive(Debug, Default, Deserialize)]
@@ -162,6 +163,7 @@ fn llm_request(
         })
         .unwrap_or_default();
     Ok(LlmRequest {
+        attachment: None,
         operation,
         model,
         body,
@@ -200,10 +202,76 @@ pub async fn serve_json(
             Err(err) => return reject(ApiError::bad_request(err.to_string())),
         };
     }
-    let request = match llm_request(operation, path_model, &headers, body) {
+    let started = Started {
+        instant: started,
+        at: started_at,
+    };
+    serve_request(
+        state, caller, operation, path_model, headers, peer, body, None, started,
+    )
+    .await
+}
+
+/// When the call started, for durations and the spend log.
+struct Started {
+    instant: Instant,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Serves a multipart operation whose form was read into `body` and `file`.
+pub async fn serve_form(
+    state: AppState,
+    operation: Operation,
+    headers: HeaderMap,
+    query: KeyQuery,
+    peer: Option<SocketAddr>,
+    body: Value,
+    file: Attachment,
+) -> Response {
+    let started = Started {
+        instant: Instant::now(),
+        at: chrono::Utc::now(),
+    };
+    let caller = match auth::authenticate(&state, &headers, query.key.as_deref()).await {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    serve_request(
+        state,
+        caller,
+        operation,
+        None,
+        headers,
+        peer,
+        body,
+        Some(file),
+        started,
+    )
+    .await
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one request, gathered by the route handlers"
+)]
+async fn serve_request(
+    state: AppState,
+    caller: super::Caller,
+    operation: Operation,
+    path_model: Option<String>,
+    headers: HeaderMap,
+    peer: Option<SocketAddr>,
+    body: Value,
+    attachment: Option<Attachment>,
+    started: Started,
+) -> Response {
+    let reject = |error: ApiError| in_client_format(operation, error).into_response();
+    let mut request = match llm_request(operation, path_model, &headers, body) {
         Ok(request) => request,
         Err(error) => return reject(error),
     };
+    request.attachment = attachment;
+    let (started, started_at) = (started.instant, started.at);
     let context = CallContext {
         end_user: end_user(&headers, &request.body),
         tags: tags(&headers, &request.body),

@@ -10,8 +10,10 @@ mod handlers;
 mod models;
 mod relay;
 mod respond;
+mod transcription;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 pub use auth::Caller;
@@ -19,6 +21,10 @@ pub use error::ApiError;
 
 use crate::AppState;
 use crate::providers::Operation;
+
+/// Largest upload the multipart routes read (the JSON routes apply
+/// `ALCHEMI_MAX_REQUEST_BYTES` themselves).
+const TRANSCRIPTION_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Operations served under `/v1/<path>` and `/<path>`.
 const OPERATIONS: [(&str, Operation); 10] = [
@@ -53,6 +59,11 @@ pub fn router() -> Router<AppState> {
             "/v1/messages/count_tokens",
             post(handlers::routes::count_tokens),
         );
+    let upload =
+        post(transcription::transcriptions).layer(DefaultBodyLimit::max(TRANSCRIPTION_LIMIT));
+    router = router
+        .route("/v1/audio/transcriptions", upload.clone())
+        .route("/audio/transcriptions", upload);
     for (path, operation) in OPERATIONS {
         let handler = post(move |state, peer, query, headers, body| {
             handlers::routes::plain(operation, state, peer, query, headers, body)

@@ -96,6 +96,7 @@ impl CallContext {
         };
         self.state.spend().record(SpendEvent {
             request_id: request_id.unwrap_or_else(|| self.call_id.clone()),
+            call_id: self.call_id.clone(),
             account_id: self.caller.account.uuid(),
             call_type: self.request.operation.call_type().to_owned(),
             api_key: self.caller.api_key_hash(),

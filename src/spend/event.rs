@@ -10,8 +10,12 @@ use crate::translate::Usage;
 /// Everything the writer needs to account for one call, success or failure.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SpendEvent {
-    /// The response id (`chatcmpl-...`), else the call id; unique per account.
+    /// The response id (`chatcmpl-...`), else the call id. A provider may
+    /// repeat ids, so the call id is the real identity of the event.
     pub request_id: String,
+    /// The gateway's id for the call (`x-litellm-call-id`): replays of the
+    /// same event share it, different calls never do.
+    pub call_id: String,
     pub account_id: Uuid,
     pub call_type: String,
     /// Hash of the virtual key ('' for the master key).
@@ -47,10 +51,14 @@ impl SpendEvent {
         self.start_time.format("%Y-%m-%d").to_string()
     }
 
-    /// The spend-log row as JSON, for `jsonb_to_recordset`.
-    pub fn log_row(&self) -> Value {
+    /// The spend-log row as JSON, for `jsonb_to_recordset`, under `request_id`.
+    pub fn log_row(&self, request_id: &str) -> Value {
+        let mut metadata = self.metadata.clone();
+        if let Value::Object(map) = &mut metadata {
+            map.insert("call_id".into(), Value::String(self.call_id.clone()));
+        }
         serde_json::json!({
-            "request_id": self.request_id,
+            "request_id": request_id,
             "call_type": self.call_type,
             "api_key": self.api_key,
             "spend": self.spend,
@@ -66,7 +74,7 @@ impl SpendEvent {
             "custom_llm_provider": self.custom_llm_provider,
             "api_base": self.api_base,
             "user": self.user_id.clone().unwrap_or_default(),
-            "metadata": self.metadata,
+            "metadata": metadata,
             "request_tags": self.request_tags,
             "team_id": self.team_id,
             "organization_id": self.organization_id,

@@ -27,6 +27,19 @@ const INSERT_LOGS_SQL: &str = "
     ON CONFLICT (account_id, request_id) DO NOTHING
     RETURNING request_id";
 
+const LOGGED_CALLS_SQL: &str = "
+    SELECT request_id, metadata ->> 'call_id' FROM \"LiteLLM_SpendLogs\"
+     WHERE account_id = alchemi.current_account_id() AND request_id = ANY($1::text[])";
+
+async fn insert_logs(tx: &TenantTx, rows: Vec<Value>) -> Result<HashSet<String>, DbError> {
+    Ok(tx
+        .query(INSERT_LOGS_SQL, &[&Value::Array(rows).to_string()])
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect())
+}
+
 const KEY_SPEND_SQL: &str = "
     UPDATE \"LiteLLM_VerificationToken\" k
        SET spend = k.spend + d.spend,
@@ -92,20 +105,58 @@ fn daily_sql(table: &str, entity: &str) -> String {
 
 /// Writes one account's events in the given transaction (the caller commits).
 pub(super) async fn write_account(tx: &TenantTx, events: &[SpendEvent]) -> Result<usize, DbError> {
-    let rows: Vec<Value> = events.iter().map(SpendEvent::log_row).collect();
-    let inserted: HashSet<String> = tx
-        .query(INSERT_LOGS_SQL, &[&Value::Array(rows).to_string()])
-        .await?
+    let rows: Vec<Value> = events
         .iter()
-        .map(|row| row.get(0))
+        .map(|event| event.log_row(&event.request_id))
         .collect();
+    let inserted = insert_logs(tx, rows).await?;
     let mut seen = HashSet::new();
-    let fresh: Vec<&SpendEvent> = events
+    let mut fresh: Vec<&SpendEvent> = events
         .iter()
         .filter(|event| {
             inserted.contains(&event.request_id) && seen.insert(event.request_id.as_str())
         })
         .collect();
+
+    // A request id already taken by another call (providers may repeat ids):
+    // that call is logged under its own call id instead. The same call again
+    // (a replay) is recognised by its call id and counts once.
+    let leftover: Vec<&SpendEvent> = events
+        .iter()
+        .filter(|event| !fresh.iter().any(|f| std::ptr::eq(*f, *event)))
+        .collect();
+    if !leftover.is_empty() {
+        let ids: Vec<&str> = leftover
+            .iter()
+            .map(|event| event.request_id.as_str())
+            .collect();
+        let owners: HashMap<String, Option<String>> = tx
+            .query(LOGGED_CALLS_SQL, &[&ids])
+            .await?
+            .into_iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+        let fresh_calls: HashSet<&str> = fresh.iter().map(|event| event.call_id.as_str()).collect();
+        let moved: Vec<&SpendEvent> = leftover
+            .into_iter()
+            .filter(|event| {
+                let owner = owners.get(&event.request_id).cloned().flatten();
+                owner.as_deref() != Some(event.call_id.as_str())
+                    && !fresh_calls.contains(event.call_id.as_str())
+            })
+            .collect();
+        if !moved.is_empty() {
+            let rows: Vec<Value> = moved
+                .iter()
+                .map(|event| event.log_row(&event.call_id))
+                .collect();
+            let inserted = insert_logs(tx, rows).await?;
+            let mut seen = HashSet::new();
+            fresh.extend(moved.into_iter().filter(|event| {
+                inserted.contains(&event.call_id) && seen.insert(event.call_id.as_str())
+            }));
+        }
+    }
     if fresh.is_empty() {
         return Ok(0);
     }

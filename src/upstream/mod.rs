@@ -28,6 +28,18 @@ pub struct UpstreamRequest<'a> {
     pub body: Value,
     pub stream: bool,
     pub timeout: Duration,
+    /// A file to send as multipart form data, with `body`'s fields beside it.
+    pub attachment: Option<Attachment>,
+}
+
+/// An uploaded file passed through to the provider.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// The form field it came in (`file`).
+    pub field: String,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Bytes,
 }
 
 /// A provider's answer, in OpenAI's format.

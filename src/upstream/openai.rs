@@ -61,7 +61,11 @@ pub(super) async fn send(
         // forwarded unless the client asked for it too.
         body["stream_options"]["include_usage"] = Value::Bool(true);
     }
-    let mut builder = http.post(url).timeout(request.timeout).json(&body);
+    let mut builder = http.post(url).timeout(request.timeout);
+    builder = match &request.attachment {
+        Some(file) => builder.multipart(form(&body, file)?),
+        None => builder.json(&body),
+    };
     if let Some(stored) = &request.deployment.api_key {
         let key = vault
             .reveal(stored)
@@ -108,6 +112,26 @@ pub(super) async fn send(
         .map_err(|err| {
             UpstreamError::Protocol(format!("the provider answered invalid JSON: {err}"))
         })
+}
+
+/// The multipart form of a file upload: the file plus every body field as text.
+fn form(body: &Value, file: &super::Attachment) -> Result<reqwest::multipart::Form, UpstreamError> {
+    let part = reqwest::multipart::Part::stream(file.bytes.clone())
+        .file_name(file.filename.clone())
+        .mime_str(&file.content_type)
+        .map_err(|err| UpstreamError::Config(format!("bad content type of the upload: {err}")))?;
+    let mut form = reqwest::multipart::Form::new().part(file.field.clone(), part);
+    if let Value::Object(fields) = body {
+        for (name, value) in fields {
+            let text = match value {
+                Value::String(text) => text.clone(),
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            form = form.text(name.clone(), text);
+        }
+    }
+    Ok(form)
 }
 
 /// A reqwest failure as an upstream error.

@@ -697,3 +697,68 @@ async fn anthropic_clients_are_served_from_an_openai_provider() {
         .unwrap();
     assert!(count["input_tokens"].as_u64().unwrap() > 0);
 }
+
+#[tokio::test]
+async fn a_provider_repeating_response_ids_loses_no_spend() {
+    let (app, _mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    for _ in 0..3 {
+        assert_eq!(post(&app, &key, &chat_body("gpt-3.5")).await.status(), 200);
+    }
+    let logs = app.wait_rows(SPEND_LOGS, 3).await;
+    assert_eq!(logs.len(), 3);
+    assert!(
+        logs.iter()
+            .any(|log| log["request_id"] == "chatcmpl-mock123")
+    );
+    let keys = app
+        .wait_rows(
+            "SELECT spend FROM \"LiteLLM_VerificationToken\" WHERE spend > 0.0001",
+            1,
+        )
+        .await;
+    assert!((keys[0]["spend"].as_f64().unwrap() - 3.0 * 3.75e-5).abs() < 1e-10);
+}
+
+#[tokio::test]
+async fn audio_is_transcribed_through_multipart() {
+    let (app, mock, account) = setup().await;
+    app.add_model(
+        account,
+        "whisper",
+        json!({"model": "openai/whisper-1", "api_base": mock.api_base()}),
+    )
+    .await;
+    let key = app.add_key(account, json!({})).await;
+    let form = reqwest::multipart::Form::new()
+        .text("model", "whisper")
+        .text("language", "en")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(vec![7u8; 1234])
+                .file_name("clip.wav")
+                .mime_str("audio/wav")
+                .unwrap(),
+        );
+    let response = app
+        .http
+        .post(app.url("/v1/audio/transcriptions"))
+        .bearer_auth(&key)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["text"], "1234 bytes heard");
+    let received = mock
+        .received()
+        .into_iter()
+        .find(|r| r.path.contains("transcriptions"))
+        .unwrap();
+    assert_eq!(received.body["model"], "whisper-1");
+    assert_eq!(received.body["language"], "en");
+    assert_eq!(received.body["file"]["file_name"], "clip.wav");
+    let logs = app.wait_rows(SPEND_LOGS, 1).await;
+    assert_eq!(logs[0]["call_type"], "atranscription");
+}

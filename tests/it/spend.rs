@@ -15,6 +15,7 @@ fn event(account: uuid::Uuid, request_id: &str, token: &str) -> SpendEvent {
     let now = chrono::Utc::now();
     SpendEvent {
         request_id: request_id.to_owned(),
+        call_id: format!("call-{request_id}"),
         account_id: account,
         call_type: "acompletion".into(),
         api_key: token.to_owned(),

@@ -48,6 +48,7 @@ impl MockLlm {
         let app = Router::new()
             .route("/v1/chat/completions", post(chat))
             .route("/v1/embeddings", post(embeddings))
+            .route("/v1/audio/transcriptions", post(transcription))
             .route(
                 "/openai/deployments/{deployment}/chat/completions",
                 post(azure_chat),
@@ -248,4 +249,25 @@ async fn embeddings(
         "usage": {"prompt_tokens": 5, "total_tokens": 5},
     }))
     .into_response()
+}
+
+async fn transcription(
+    State(state): State<MockState>,
+    headers: HeaderMap,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let mut fields = serde_json::Map::new();
+    while let Some(field) = form.next_field().await.unwrap() {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.unwrap();
+        let value = match file_name {
+            Some(file_name) => json!({"file_name": file_name, "size": bytes.len()}),
+            None => json!(String::from_utf8_lossy(&bytes)),
+        };
+        fields.insert(name, value);
+    }
+    let body = Value::Object(fields);
+    record(&state, "/v1/audio/transcriptions".into(), headers, &body);
+    Json(json!({"text": format!("{} bytes heard", body["file"]["size"])})).into_response()
 }
