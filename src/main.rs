@@ -5,6 +5,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc: the proxy allocates many small short-lived values per request,
+/// which it serves noticeably faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = alchemi::config::Cli::parse();
     alchemi::telemetry::init();

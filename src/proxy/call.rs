@@ -307,6 +307,7 @@ fn placeholder(group: &str) -> Deployment {
         stream_timeout: None,
         max_retries: None,
         params: Value::Null,
+        prices: Default::default(),
         model_info: Value::Null,
         platform: false,
     }

@@ -15,7 +15,7 @@ use super::call::{Attempts, LlmRequest, Routed, upstream_error};
 use super::relay::Relay;
 use super::{ApiError, Caller};
 use crate::AppState;
-use crate::pricing::{PriceOverride, PriceTable, cost};
+use crate::pricing::{PriceTable, cost};
 use crate::providers::Operation;
 use crate::routing::Deployment;
 use crate::spend::SpendEvent;
@@ -51,11 +51,9 @@ impl CallContext {
             .and_then(Value::as_str)
             .unwrap_or(upstream_model);
         let price = PriceTable::builtin().lookup(base, Some(&deployment.provider.name));
-        let overrides: PriceOverride =
-            serde_json::from_value(deployment.params.clone()).unwrap_or_default();
         let cost = cost(
             price,
-            &overrides,
+            &deployment.prices,
             &usage,
             self.started.elapsed().as_secs_f64(),
         );
@@ -231,7 +229,7 @@ impl CallContext {
         );
         let headers = self.headers(None, &group, &Attempts::default(), Some(0.0));
         if !self.request.stream {
-            return match render(&self.request, &body) {
+            return match render(&self.request, body) {
                 Ok(rendered) => (StatusCode::OK, headers, axum::Json(rendered)).into_response(),
                 Err(error) => error.into_response(),
             };
@@ -292,7 +290,7 @@ impl CallContext {
                     Outcome::Success { first_token: None },
                 );
                 let headers = self.headers(Some(&deployment), &group, &attempts, Some(bill.cost));
-                let rendered = match render(&self.request, &body) {
+                let rendered = match render(&self.request, body) {
                     Ok(rendered) => rendered,
                     Err(error) => return error.into_response(),
                 };
@@ -442,11 +440,11 @@ impl Outcome<'_> {
 
 /// The response body in the client's format: Anthropic Messages for
 /// `/v1/messages`, OpenAI's as the provider answered otherwise.
-fn render(request: &LlmRequest, body: &Value) -> Result<Value, ApiError> {
+fn render(request: &LlmRequest, body: Value) -> Result<Value, ApiError> {
     if request.operation != Operation::Messages {
-        return Ok(body.clone());
+        return Ok(body);
     }
-    crate::translate::anthropic::chat_to_messages_response(body, &request.model).map_err(|err| {
+    crate::translate::anthropic::chat_to_messages_response(&body, &request.model).map_err(|err| {
         ApiError::internal(format!("cannot render the answer as a message: {err}")).for_anthropic()
     })
 }

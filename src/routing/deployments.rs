@@ -34,6 +34,8 @@ pub struct Deployment {
     pub max_retries: Option<u32>,
     /// Every `litellm_params` field, for provider-specific settings and prices.
     pub params: Value,
+    /// The deployment's own prices (`input_cost_per_token`...), parsed once.
+    pub prices: crate::pricing::PriceOverride,
     pub model_info: Value,
     /// True for platform rows shared with every account.
     pub platform: bool,
@@ -63,7 +65,9 @@ impl Deployment {
             .and_then(Value::as_str)
             .map(str::to_owned)
             .unwrap_or(model_id);
+        let prices = serde_json::from_value(params.clone()).unwrap_or_default();
         Some(Self {
+            prices,
             id,
             model_name,
             provider,

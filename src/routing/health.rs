@@ -84,7 +84,12 @@ impl DeploymentHealth {
             .states
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let state = states.entry(id.to_owned()).or_default();
+        if !states.contains_key(id) {
+            states.insert(id.to_owned(), State::default());
+        }
+        let Some(state) = states.get_mut(id) else {
+            return f(&mut State::default(), minute);
+        };
         if state.minute != minute {
             state.minute = minute;
             state.tokens_this_minute = 0;

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::Router;
+use axum::serve::ListenerExt;
 use axum::response::Redirect;
 use axum::routing::get;
 
@@ -110,6 +111,12 @@ async fn run(args: &ServeArgs, cluster: &Cluster, started: Instant) -> anyhow::R
     tracing::info!(%local, elapsed_ms = started.elapsed().as_millis() as u64, "ready");
     crate::commands::write_stdout(&bootstrap::banner(local, args, &first_run));
 
+    // Small responses and stream chunks go out at once, not when Nagle allows.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %err, "TCP_NODELAY not set");
+        }
+    });
     let served = axum::serve(
         listener,
         app(runtime.state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
