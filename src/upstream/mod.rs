@@ -2,7 +2,12 @@
 //! authentication, body in the provider's format), sends it through one
 //! pooled HTTP client, and turns replies and failures into OpenAI terms.
 
+mod anthropic;
+mod bedrock;
+mod cohere;
 mod error;
+mod gemini;
+mod native;
 mod openai;
 mod stream;
 
@@ -83,10 +88,10 @@ impl Upstream {
             ApiStyle::OpenAi | ApiStyle::Azure => {
                 openai::send(&self.http, &self.vault, request).await
             }
-            other => Err(UpstreamError::Config(format!(
-                "provider style {other:?} of deployment {} is not available in this build",
-                request.deployment.id
-            ))),
+            ApiStyle::Anthropic => anthropic::send(&self.http, &self.vault, request).await,
+            ApiStyle::Gemini => gemini::send(&self.http, &self.vault, request).await,
+            ApiStyle::Cohere => cohere::send(&self.http, &self.vault, request).await,
+            ApiStyle::Bedrock => bedrock::send(&self.http, &self.vault, request).await,
         }
     }
 }

@@ -1,4 +1,7 @@
-//! A provider's stream as OpenAI chunks, read as the bytes arrive.
+//! A provider's stream as OpenAI chunks, read as the bytes arrive: OpenAI's
+//! own SSE passes through; native streams (Anthropic, Gemini and Cohere SSE,
+//! Bedrock's binary event stream) go through their translator, which ends
+//! the stream with a usage chunk so relays and spend accounting see usage.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -9,12 +12,28 @@ use serde_json::Value;
 
 use super::UpstreamError;
 use crate::sse::{SseEvent, SseParser};
-use crate::translate::Usage;
+use crate::translate::anthropic::MessagesStreamToChat;
+use crate::translate::bedrock::{ConverseStreamToChat, EventStreamDecoder};
+use crate::translate::cohere::CohereStreamToChat;
+use crate::translate::gemini::GeminiStreamToChat;
+use crate::translate::{TranslateError, Usage};
 
-/// The wire format of a provider stream.
+/// The wire format of a provider stream, with the translator state a
+/// native format needs.
 pub enum StreamFormat {
     /// `data: {chunk}` events ending with `data: [DONE]`.
     OpenAi,
+    /// Anthropic Messages SSE events.
+    Anthropic(Box<MessagesStreamToChat>),
+    /// Gemini `streamGenerateContent?alt=sse` events.
+    Gemini(Box<GeminiStreamToChat>),
+    /// Cohere v2 chat SSE events.
+    Cohere(Box<CohereStreamToChat>),
+    /// Bedrock ConverseStream's `application/vnd.amazon.eventstream` frames.
+    Bedrock {
+        decoder: EventStreamDecoder,
+        translator: Box<ConverseStreamToChat>,
+    },
 }
 
 type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
@@ -53,8 +72,7 @@ impl ChunkStream {
             }
             match self.bytes.next().await {
                 Some(Ok(bytes)) => {
-                    let events = self.parser.push(&bytes);
-                    if let Err(err) = self.accept(events) {
+                    if let Err(err) = self.accept_bytes(&bytes) {
                         self.finished = true;
                         return Some(Err(err));
                     }
@@ -65,8 +83,7 @@ impl ChunkStream {
                 }
                 None => {
                     self.finished = true;
-                    let tail: Vec<SseEvent> = self.parser.finish().into_iter().collect();
-                    if let Err(err) = self.accept(tail) {
+                    if let Err(err) = self.accept_end() {
                         return Some(Err(err));
                     }
                 }
@@ -79,41 +96,200 @@ impl ChunkStream {
         self.usage
     }
 
-    fn accept(&mut self, events: Vec<SseEvent>) -> Result<(), UpstreamError> {
-        for event in events {
-            match self.format {
-                StreamFormat::OpenAi => {
-                    let data = event.data.trim();
-                    if data == "[DONE]" {
-                        self.finished = true;
-                        continue;
-                    }
-                    if data.is_empty() {
-                        continue;
-                    }
-                    let chunk: Value = serde_json::from_str(data).map_err(|err| {
-                        UpstreamError::Protocol(format!(
-                            "the provider streamed invalid JSON: {err}"
-                        ))
-                    })?;
-                    if let Some(error) = chunk.get("error") {
-                        let message = error
-                            .get("message")
-                            .and_then(Value::as_str)
-                            .unwrap_or("stream error");
-                        return Err(UpstreamError::Status {
-                            status: 500,
-                            message: message.to_owned(),
-                            kind: None,
-                        });
-                    }
-                    if let Some(usage) = chunk.get("usage").filter(|u| u.is_object()) {
-                        self.usage = Some(Usage::from_openai(usage));
-                    }
-                    self.ready.push_back(chunk);
+    fn accept_bytes(&mut self, bytes: &[u8]) -> Result<(), UpstreamError> {
+        if let StreamFormat::Bedrock {
+            decoder,
+            translator,
+        } = &mut self.format
+        {
+            for (event_type, payload) in decoder.push(bytes).map_err(protocol)? {
+                if event_type.ends_with("Exception") {
+                    return Err(bedrock_exception(&event_type, &payload));
                 }
+                let chunks = translator
+                    .push(&event_type, &payload)
+                    .map_err(stream_failure)?;
+                self.ready.extend(chunks);
             }
+            return Ok(());
+        }
+        let events = self.parser.push(bytes);
+        self.accept(events)
+    }
+
+    /// The provider closed the stream: flush what is buffered and, for a
+    /// native format, append the usage chunk OpenAI sends last.
+    fn accept_end(&mut self) -> Result<(), UpstreamError> {
+        if let StreamFormat::Bedrock { decoder, .. } = &self.format {
+            decoder.finish().map_err(protocol)?;
+        } else {
+            let tail: Vec<SseEvent> = self.parser.finish().into_iter().collect();
+            self.accept(tail)?;
+        }
+        let (usage, chunk) = match &self.format {
+            StreamFormat::OpenAi => return Ok(()),
+            StreamFormat::Anthropic(translator) => {
+                (Some(translator.usage()), Some(translator.usage_chunk()))
+            }
+            StreamFormat::Gemini(translator) => {
+                (Some(translator.usage()), Some(translator.usage_chunk()))
+            }
+            StreamFormat::Cohere(translator) => {
+                (Some(translator.usage()), Some(translator.usage_chunk()))
+            }
+            StreamFormat::Bedrock { translator, .. } => {
+                (translator.usage(), translator.usage_chunk())
+            }
+        };
+        // A stream that never reported usage leaves it unknown (the relay
+        // then estimates) rather than claiming zero tokens.
+        if let (Some(usage), Some(chunk)) = (usage, chunk)
+            && usage != Usage::default()
+        {
+            self.usage = Some(usage);
+            self.ready.push_back(chunk);
         }
         Ok(())
+    }
+
+    fn accept(&mut self, events: Vec<SseEvent>) -> Result<(), UpstreamError> {
+        for event in events {
+            let chunks = match &mut self.format {
+                StreamFormat::OpenAi => {
+                    self.accept_openai(&event)?;
+                    continue;
+                }
+                StreamFormat::Anthropic(translator) => translator.push(&event),
+                StreamFormat::Gemini(translator) => translator.push(&event),
+                StreamFormat::Cohere(translator) => translator.push(&event),
+                StreamFormat::Bedrock { .. } => Ok(Vec::new()),
+            };
+            self.ready.extend(chunks.map_err(stream_failure)?);
+        }
+        Ok(())
+    }
+
+    fn accept_openai(&mut self, event: &SseEvent) -> Result<(), UpstreamError> {
+        let data = event.data.trim();
+        if data == "[DONE]" {
+            self.finished = true;
+            return Ok(());
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        let chunk: Value = serde_json::from_str(data).map_err(|err| {
+            UpstreamError::Protocol(format!("the provider streamed invalid JSON: {err}"))
+        })?;
+        if let Some(error) = chunk.get("error") {
+            let message = error
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("stream error");
+            return Err(UpstreamError::Status {
+                status: 500,
+                message: message.to_owned(),
+                kind: None,
+            });
+        }
+        if let Some(usage) = chunk.get("usage").filter(|u| u.is_object()) {
+            self.usage = Some(Usage::from_openai(usage));
+        }
+        self.ready.push_back(chunk);
+        Ok(())
+    }
+}
+
+/// A translator's refusal of a stream event: the provider reported an error
+/// mid-stream, or sent what cannot be read.
+fn stream_failure(err: TranslateError) -> UpstreamError {
+    UpstreamError::Status {
+        status: 500,
+        message: err.0,
+        kind: None,
+    }
+}
+
+fn protocol(err: TranslateError) -> UpstreamError {
+    UpstreamError::Protocol(err.0)
+}
+
+/// A Bedrock stream exception with the status AWS gives the same exception
+/// outside a stream, so retries and cooldowns treat both alike.
+fn bedrock_exception(event_type: &str, payload: &Value) -> UpstreamError {
+    let message = payload["message"]
+        .as_str()
+        .or_else(|| payload["Message"].as_str())
+        .unwrap_or("no message");
+    UpstreamError::Status {
+        status: super::bedrock::exception_status(event_type),
+        message: format!("Bedrock {event_type}: {message}"),
+        kind: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn stream_of(body: &'static [u8], format: StreamFormat) -> ChunkStream {
+        let response = axum::http::Response::new(body.to_vec());
+        ChunkStream::new(reqwest::Response::from(response), format)
+    }
+
+    async fn drain(stream: &mut ChunkStream) -> Vec<Result<Value, UpstreamError>> {
+        let mut items = Vec::new();
+        while let Some(item) = stream.next().await {
+            items.push(item);
+        }
+        items
+    }
+
+    #[tokio::test]
+    async fn openai_chunks_pass_through_until_done() {
+        let body = b"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":3}}\n\ndata: [DONE]\n\n";
+        let mut stream = stream_of(body, StreamFormat::OpenAi);
+        let items = drain(&mut stream).await;
+        assert_eq!(items.len(), 1);
+        assert_eq!(stream.usage().map(|u| u.total_tokens()), Some(5));
+    }
+
+    #[tokio::test]
+    async fn a_native_stream_without_usage_leaves_it_unknown() {
+        let body = b"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}]},\"finishReason\":\"STOP\",\"index\":0}]}\r\n\r\n";
+        let translator = GeminiStreamToChat::new("gemini-2.0-flash");
+        let mut stream = stream_of(body, StreamFormat::Gemini(Box::new(translator)));
+        let items = drain(&mut stream).await;
+        let chunks: Vec<Value> = items.into_iter().map(Result::unwrap).collect();
+        assert_eq!(chunks.len(), 1);
+        assert_eq!(chunks[0]["choices"][0]["delta"]["content"], json!("Hi"));
+        assert_eq!(stream.usage(), None);
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_event_stream_is_a_protocol_error() {
+        let format = StreamFormat::Bedrock {
+            decoder: EventStreamDecoder::new(),
+            translator: Box::new(ConverseStreamToChat::new("m")),
+        };
+        let mut stream = stream_of(b"\x00\x00\x00\x20\x00\x00\x00\x00garbage-crc-bytes", format);
+        let items = drain(&mut stream).await;
+        assert!(matches!(
+            items.as_slice(),
+            [Err(UpstreamError::Protocol(_))]
+        ));
+    }
+
+    #[test]
+    fn bedrock_exceptions_keep_the_message_and_status() {
+        let error = bedrock_exception(
+            "throttlingException",
+            &json!({"message": "Too many requests"}),
+        );
+        assert!(
+            matches!(error, UpstreamError::Status { status: 429, ref message, .. }
+            if message.contains("Too many requests"))
+        );
     }
 }

@@ -11,6 +11,7 @@
 mod common;
 mod isolation;
 mod migrate;
+mod providers;
 mod proxy;
 mod rls;
 mod server;

@@ -4,7 +4,12 @@
 
 pub mod app;
 pub mod db;
+pub mod mock_anthropic;
+pub mod mock_bedrock;
+pub mod mock_cohere;
+pub mod mock_gemini;
 pub mod mock_llm;
+pub mod mock_native;
 pub mod rows;
 
 pub use db::TestDb;
