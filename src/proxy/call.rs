@@ -21,8 +21,11 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 #[derive(Debug, Clone)]
 pub struct LlmRequest {
     pub operation: Operation,
-    /// The model the client asked for.
+    /// The model the client asked for (responses are re-stamped with it).
     pub model: String,
+    /// The model group to route to: `model`, or its target when `model` is
+    /// one of the key's aliases.
+    pub route_model: String,
     /// The body in OpenAI's format.
     pub body: Value,
     pub stream: bool,
@@ -97,7 +100,7 @@ pub async fn route(
             .unwrap_or(DEFAULT_TIMEOUT),
         ..Attempts::default()
     };
-    let mut groups = vec![request.model.clone()];
+    let mut groups = vec![request.route_model.clone()];
     let mut last_failure: Option<Failed> = None;
     let mut index = 0;
     while index < groups.len() {
@@ -154,7 +157,12 @@ pub async fn route(
         index += 1;
     }
     Err(last_failure.map_or_else(
-        || Failed::new(unknown_model(request.operation, &request.model), attempts),
+        || {
+            Failed::new(
+                unknown_model(request.operation, &request.route_model),
+                attempts,
+            )
+        },
         |mut failed| {
             failed.attempts = attempts;
             failed
@@ -174,6 +182,7 @@ async fn try_group(
     let health = state.health();
     let mut last: Option<(UpstreamError, Deployment)> = None;
     let mut tried: Vec<&str> = Vec::new();
+    let default_timeout = attempts.timeout;
     for attempt in 0..=attempts.max_retries {
         let mut available: Vec<&Deployment> = candidates
             .iter()
@@ -205,7 +214,7 @@ async fn try_group(
                 .max(Duration::from_secs_f64(settings.retry_after.max(0.0)));
             tokio::time::sleep(backoff).await;
         }
-        let upstream_model = deployment.upstream_for(&request.model);
+        let upstream_model = deployment.upstream_for(&request.route_model);
         let mut body = request.body.clone();
         body["model"] = Value::String(upstream_model.clone());
         if let Some(object) = body.as_object_mut() {
@@ -220,7 +229,9 @@ async fn try_group(
                 object.remove(field);
             }
         }
-        let timeout = deployment_timeout(deployment, request, attempts.timeout);
+        let timeout = deployment_timeout(deployment, request, default_timeout);
+        // The header reports the timeout in force for the deployment tried.
+        attempts.timeout = timeout;
         health.started(&deployment.id);
         let started = std::time::Instant::now();
         let result = state

@@ -165,6 +165,7 @@ fn llm_request(
     Ok(LlmRequest {
         attachment: None,
         operation,
+        route_model: model.clone(),
         model,
         body,
         stream,
@@ -271,6 +272,14 @@ async fn serve_request(
         Err(error) => return reject(error),
     };
     request.attachment = attachment;
+    if let Some(target) = caller
+        .key
+        .as_ref()
+        .and_then(|key| key.aliases.get(&request.model))
+        .and_then(Value::as_str)
+    {
+        request.route_model = target.to_owned();
+    }
     let (started, started_at) = (started.instant, started.at);
     let context = CallContext {
         end_user: end_user(&headers, &request.body),
@@ -289,12 +298,17 @@ async fn serve_request(
         Err(err) => return reject(ApiError::internal(err)),
     };
     let attempts = call::Attempts::default();
-    if let Err(error) = access::check_model(&caller, &context.request.model, &models) {
+    // An alias is allowed when either its name or its target is.
+    let access =
+        access::check_model(&caller, &context.request.route_model, &models).or_else(|error| {
+            access::check_model(&caller, &context.request.model, &models).map_err(|_| error)
+        });
+    if let Err(error) = access {
         return context.fail(error, None, &attempts);
     }
     if let Some(mock) = context.request.body.get("mock_response").cloned() {
-        if models.candidates(&context.request.model).is_empty() {
-            let error = call::unknown_model(operation, &context.request.model);
+        if models.candidates(&context.request.route_model).is_empty() {
+            let error = call::unknown_model(operation, &context.request.route_model);
             return context.fail(error, None, &attempts);
         }
         return mock_reply(context, &mock);

@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::Router;
-use axum::serve::ListenerExt;
 use axum::response::Redirect;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 
 use crate::cluster::{self, Cluster};
 use crate::config::ServeArgs;

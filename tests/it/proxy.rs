@@ -762,3 +762,201 @@ async fn audio_is_transcribed_through_multipart() {
     let logs = app.wait_rows(SPEND_LOGS, 1).await;
     assert_eq!(logs[0]["call_type"], "atranscription");
 }
+
+#[tokio::test]
+async fn every_openai_operation_reaches_its_provider_path() {
+    let (app, mock, account) = setup().await;
+    app.add_model(
+        account,
+        "any",
+        json!({"model": "openai/any-model", "api_base": mock.api_base()}),
+    )
+    .await;
+    let key = app.add_key(account, json!({})).await;
+    let cases = [
+        (
+            "/v1/completions",
+            json!({"model": "any", "prompt": "hi"}),
+            "atext_completion",
+        ),
+        (
+            "/images/generations",
+            json!({"model": "any", "prompt": "a cat"}),
+            "aimage_generation",
+        ),
+        (
+            "/v1/moderations",
+            json!({"model": "any", "input": "hello"}),
+            "amoderation",
+        ),
+        (
+            "/v1/responses",
+            json!({"model": "any", "input": "hello"}),
+            "aresponses",
+        ),
+        (
+            "/v1/rerank",
+            json!({"model": "any", "query": "q", "documents": ["a", "b"]}),
+            "arerank",
+        ),
+        (
+            "/v1/audio/speech",
+            json!({"model": "any", "input": "hello", "voice": "alloy"}),
+            "aspeech",
+        ),
+    ];
+    for (path, body, _) in &cases {
+        let response = app
+            .http
+            .post(app.url(path))
+            .bearer_auth(&key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        if *path == "/v1/audio/speech" {
+            assert_eq!(response.headers()["content-type"], "audio/mpeg");
+            assert_eq!(response.bytes().await.unwrap().as_ref(), &[1, 2, 3, 4]);
+        } else {
+            let answer: Value = response.json().await.unwrap();
+            assert!(answer.is_object(), "{path}: {answer}");
+        }
+    }
+    let paths: Vec<String> = mock.received().into_iter().map(|r| r.path).collect();
+    for expected in [
+        "/v1/completions",
+        "/v1/images/generations",
+        "/v1/moderations",
+        "/v1/responses",
+        "/v1/rerank",
+        "/v1/audio/speech",
+    ] {
+        assert!(
+            paths.iter().any(|p| p == expected),
+            "{expected} not reached: {paths:?}"
+        );
+    }
+    let logs = app.wait_rows(SPEND_LOGS, cases.len()).await;
+    for (_, _, call_type) in cases {
+        assert!(
+            logs.iter().any(|log| log["call_type"] == call_type),
+            "{call_type}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn slow_deployments_time_out_and_rate_limited_ones_cool_down() {
+    let (app, mock, account) = setup().await;
+    app.add_model(
+        account,
+        "slow",
+        json!({"model": "openai/slow", "api_base": mock.api_base(), "timeout": 0.2}),
+    )
+    .await;
+    app.add_model(
+        account,
+        "pair",
+        json!({"model": "openai/fail-429", "api_base": mock.api_base()}),
+    )
+    .await;
+    app.add_model(
+        account,
+        "pair",
+        json!({"model": "openai/gpt-3.5-turbo-0301", "api_base": mock.api_base()}),
+    )
+    .await;
+    let key = app.add_key(account, json!({})).await;
+
+    let mut body = chat_body("slow");
+    body["num_retries"] = json!(0);
+    let response = post(&app, &key, &body).await;
+    assert_eq!(response.status(), 408);
+    assert_eq!(response.headers()["x-litellm-timeout"], "0.2");
+
+    for _ in 0..6 {
+        assert_eq!(post(&app, &key, &chat_body("pair")).await.status(), 200);
+    }
+    let rate_limited = mock
+        .received()
+        .iter()
+        .filter(|r| r.body["model"] == "fail-429")
+        .count();
+    assert!(
+        rate_limited <= 1,
+        "a deployment answering 429 is cooled down, not called again: {rate_limited}"
+    );
+}
+
+#[tokio::test]
+async fn key_aliases_route_to_their_target_and_keep_the_asked_name() {
+    let (app, _mock, account) = setup().await;
+    let key = app
+        .add_key(account, json!({"aliases": {"my-model": "gpt-3.5"}}))
+        .await;
+    let response = post(&app, &key, &chat_body("my-model")).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["model"], "my-model");
+}
+
+#[tokio::test]
+async fn a_change_reaches_every_running_instance() {
+    let (app, _mock, account) = setup().await;
+    let (second, _runtime, _server) = crate::common::app::serve(
+        app.test.db.clone(),
+        app.test.app_config(),
+        app.default_account,
+        app.spool_dir.join("second"),
+    )
+    .await;
+    let key = app.add_key(account, json!({})).await;
+    let mut body = chat_body("gpt-3.5");
+    body["mock_response"] = json!("ok");
+    let second_url = format!("http://{second}/v1/chat/completions");
+    for url in [app.url("/v1/chat/completions"), second_url.clone()] {
+        let status = app
+            .http
+            .post(&url)
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+    }
+    let hash = alchemi::secret::hash_api_key(&key);
+    app.test
+        .superuser()
+        .await
+        .execute(
+            "DELETE FROM \"LiteLLM_VerificationToken\" WHERE token = $1",
+            &[&hash],
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(1);
+    for url in [app.url("/v1/chat/completions"), second_url] {
+        loop {
+            let status = app
+                .http
+                .post(&url)
+                .bearer_auth(&key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            if status == 401 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "a deleted key still worked on {url} after 1 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}

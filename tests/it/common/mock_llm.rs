@@ -49,6 +49,12 @@ impl MockLlm {
             .route("/v1/chat/completions", post(chat))
             .route("/v1/embeddings", post(embeddings))
             .route("/v1/audio/transcriptions", post(transcription))
+            .route("/v1/completions", post(canned))
+            .route("/v1/images/generations", post(canned))
+            .route("/v1/moderations", post(canned))
+            .route("/v1/responses", post(canned))
+            .route("/v1/rerank", post(canned))
+            .route("/v1/audio/speech", post(speech))
             .route(
                 "/openai/deployments/{deployment}/chat/completions",
                 post(azure_chat),
@@ -121,6 +127,9 @@ async fn chat(
 ) -> Response {
     record(&state, "/v1/chat/completions".into(), headers, &body);
     let model = body["model"].as_str().unwrap_or_default().to_owned();
+    if model == "slow" {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
     match model.as_str() {
         "fail-500" => {
             return error(
@@ -270,4 +279,46 @@ async fn transcription(
     let body = Value::Object(fields);
     record(&state, "/v1/audio/transcriptions".into(), headers, &body);
     Json(json!({"text": format!("{} bytes heard", body["file"]["size"])})).into_response()
+}
+
+/// Answers for the other OpenAI operations, in their response shapes.
+async fn canned(
+    State(state): State<MockState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let path = uri.path().to_owned();
+    record(&state, path.clone(), headers, &body);
+    let answer = match path.as_str() {
+        "/v1/completions" => json!({
+            "id": "cmpl-mock", "object": "text_completion", "created": 1, "model": body["model"],
+            "choices": [{"text": "done", "index": 0, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+        }),
+        "/v1/images/generations" => {
+            json!({"created": 1, "data": [{"url": "https://images.example/1.png"}]})
+        }
+        "/v1/moderations" => {
+            json!({"id": "modr-1", "model": body["model"], "results": [{"flagged": false}]})
+        }
+        "/v1/responses" => json!({
+            "id": "resp_1", "object": "response", "model": body["model"], "status": "completed",
+            "output": [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "hi"}]}],
+            "usage": {"input_tokens": 4, "output_tokens": 2, "total_tokens": 6},
+        }),
+        _ => {
+            json!({"id": "rerank-1", "results": [{"index": 1, "relevance_score": 0.9}, {"index": 0, "relevance_score": 0.1}]})
+        }
+    };
+    Json(answer).into_response()
+}
+
+async fn speech(
+    State(state): State<MockState>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    record(&state, "/v1/audio/speech".into(), headers, &body);
+    ([("content-type", "audio/mpeg")], vec![1u8, 2, 3, 4]).into_response()
 }
