@@ -1,6 +1,6 @@
 //! The queue the proxy records into and the background task that drains it.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -12,26 +12,63 @@ use crate::db::{Db, DbError};
 /// Events held in memory before recording spills to the spool.
 const QUEUE_CAPACITY: usize = 50_000;
 /// Events written per flush at most.
-const BATCH_MAX: usize = 1_000;
+const BATCH_MAX: usize = 5_000;
 
-/// Where the proxy records spend. Cheap to clone; never blocks.
+/// Where the proxy records spend. Cheap to clone; never blocks on I/O.
 #[derive(Clone)]
 pub struct SpendQueue {
     sender: mpsc::Sender<SpendEvent>,
+    overflow: Arc<Overflow>,
+}
+
+/// Events that found the queue full, spooled to disk in bulk by the writer
+/// on its next tick (writing a file per event would stall the requests).
+struct Overflow {
+    events: Mutex<Vec<SpendEvent>>,
     spool: Arc<Spool>,
 }
 
+impl Overflow {
+    fn take(&self) -> Vec<SpendEvent> {
+        std::mem::take(
+            &mut *self
+                .events
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
+    }
+
+    /// Spools what overflowed, off the async workers.
+    async fn spool(&self) {
+        let events = self.take();
+        if !events.is_empty() {
+            spool_off_thread(&self.spool, events).await;
+        }
+    }
+}
+
+/// Appends to the spool on the blocking pool (it fsyncs).
+async fn spool_off_thread(spool: &Arc<Spool>, events: Vec<SpendEvent>) {
+    let spool = spool.clone();
+    if let Err(err) = tokio::task::spawn_blocking(move || spool.append(&events)).await {
+        tracing::error!(error = %err, "spooling spend events failed");
+    }
+}
+
 impl SpendQueue {
-    /// Queues an event; when the queue is full (or closed) it goes straight
-    /// to the spool instead, so it is never dropped.
+    /// Queues an event. When the queue is full it waits in memory for the
+    /// writer to spool it; once the writer has stopped it is spooled here.
     pub fn record(&self, event: SpendEvent) {
         match self.sender.try_send(event) {
             Ok(()) => {}
-            Err(
-                mpsc::error::TrySendError::Full(event) | mpsc::error::TrySendError::Closed(event),
-            ) => {
-                self.spool.append(&[event]);
+            Err(mpsc::error::TrySendError::Full(event)) => {
+                self.overflow
+                    .events
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(event);
             }
+            Err(mpsc::error::TrySendError::Closed(event)) => self.overflow.spool.append(&[event]),
         }
     }
 }
@@ -48,11 +85,15 @@ impl SpendWriter {
     pub fn start(db: Db, spool: Arc<Spool>, interval: Duration) -> (Self, SpendQueue) {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let (stop, stopped) = tokio::sync::oneshot::channel();
+        let overflow = Arc::new(Overflow {
+            events: Mutex::new(Vec::new()),
+            spool: spool.clone(),
+        });
         let queue = SpendQueue {
             sender,
-            spool: spool.clone(),
+            overflow: overflow.clone(),
         };
-        let task = tokio::spawn(run(db, spool, receiver, stopped, interval));
+        let task = tokio::spawn(run(db, spool, overflow, receiver, stopped, interval));
         (Self { stop, task }, queue)
     }
 
@@ -69,6 +110,7 @@ impl SpendWriter {
 async fn run(
     db: Db,
     spool: Arc<Spool>,
+    overflow: Arc<Overflow>,
     mut receiver: mpsc::Receiver<SpendEvent>,
     mut stopped: tokio::sync::oneshot::Receiver<()>,
     interval: Duration,
@@ -100,6 +142,7 @@ async fn run(
                 None => open = false,
             },
             _ = ticker.tick() => {
+                overflow.spool().await;
                 replay(&db, &spool).await;
             }
         }
@@ -107,15 +150,16 @@ async fn run(
             flush(&db, &spool, std::mem::take(&mut batch)).await;
         }
     }
+    overflow.spool().await;
     replay(&db, &spool).await;
 }
 
 /// Writes a batch; whatever cannot be written is spooled.
-async fn flush(db: &Db, spool: &Spool, events: Vec<SpendEvent>) {
+async fn flush(db: &Db, spool: &Arc<Spool>, events: Vec<SpendEvent>) {
     for (account, events) in write::by_account(events) {
         if let Err(err) = write_one(db, account, &events).await {
             tracing::warn!(error = %err, account = %account, events = events.len(), "spend spooled: database unavailable");
-            spool.append(&events);
+            spool_off_thread(spool, events).await;
         }
     }
 }

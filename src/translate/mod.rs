@@ -8,6 +8,8 @@ pub mod bedrock;
 pub mod cohere;
 pub mod gemini;
 
+use serde_json::Value;
+
 /// Token usage of one call, in OpenAI's terms. `prompt_tokens` includes
 /// cached tokens (`cache_read_input_tokens`), as OpenAI reports it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -72,5 +74,33 @@ impl TranslateError {
     /// An error naming the field and what is wrong with it.
     pub fn field(field: &str, problem: &str) -> Self {
         Self(format!("`{field}`: {problem}"))
+    }
+}
+
+/// The text of a string content or of the text parts of an array content.
+pub(crate) fn content_text(content: &Value, field: &str) -> Result<String, TranslateError> {
+    match content {
+        Value::Null => Ok(String::new()),
+        Value::String(text) => Ok(text.clone()),
+        Value::Array(parts) => {
+            let mut text = String::new();
+            for (index, part) in parts.iter().enumerate() {
+                match part["type"].as_str() {
+                    Some("text") => text.push_str(part["text"].as_str().unwrap_or_default()),
+                    Some("refusal") => {}
+                    _ => {
+                        return Err(TranslateError::field(
+                            &format!("{field}[{index}]"),
+                            "only text parts are allowed here",
+                        ));
+                    }
+                }
+            }
+            Ok(text)
+        }
+        _ => Err(TranslateError::field(
+            field,
+            "must be a string or an array of parts",
+        )),
     }
 }

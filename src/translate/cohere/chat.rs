@@ -1,6 +1,7 @@
 //! OpenAI chat request to Cohere `/v2/chat` body, and the v2 chat response
 //! back to an OpenAI `chat.completion`.
 
+use crate::translate::content_text;
 use serde_json::{Map, Value, json};
 
 use crate::translate::{TranslateError, Usage};
@@ -122,34 +123,6 @@ fn translate_message(message: &Value, field: &str) -> Result<Option<Value>, Tran
             ));
         }
     }))
-}
-
-/// The text of a string content or of the text parts of an array content.
-fn content_text(content: &Value, field: &str) -> Result<String, TranslateError> {
-    match content {
-        Value::Null => Ok(String::new()),
-        Value::String(text) => Ok(text.clone()),
-        Value::Array(parts) => {
-            let mut text = String::new();
-            for (index, part) in parts.iter().enumerate() {
-                match part["type"].as_str() {
-                    Some("text") => text.push_str(part["text"].as_str().unwrap_or_default()),
-                    Some("refusal") => {}
-                    _ => {
-                        return Err(TranslateError::field(
-                            &format!("{field}[{index}]"),
-                            "only text parts are allowed here",
-                        ));
-                    }
-                }
-            }
-            Ok(text)
-        }
-        _ => Err(TranslateError::field(
-            field,
-            "must be a string or an array of parts",
-        )),
-    }
 }
 
 /// User content: a string, or text and `image_url` parts (vision models).

@@ -1,5 +1,6 @@
 //! OpenAI chat request to Gemini `generateContent` body.
 
+use crate::translate::content_text;
 use serde_json::{Map, Value, json};
 
 use super::THOUGHT_SIGNATURE_SEPARATOR;
@@ -81,34 +82,6 @@ fn push(contents: &mut Vec<Value>, role: &str, parts: Vec<Value>) {
         return;
     }
     contents.push(json!({ "role": role, "parts": parts }));
-}
-
-/// The text of a string content or of the text parts of an array content.
-fn content_text(content: &Value, field: &str) -> Result<String, TranslateError> {
-    match content {
-        Value::Null => Ok(String::new()),
-        Value::String(text) => Ok(text.clone()),
-        Value::Array(parts) => {
-            let mut text = String::new();
-            for (index, part) in parts.iter().enumerate() {
-                match part["type"].as_str() {
-                    Some("text") => text.push_str(part["text"].as_str().unwrap_or_default()),
-                    Some("refusal") => {}
-                    _ => {
-                        return Err(TranslateError::field(
-                            &format!("{field}[{index}]"),
-                            "only text parts are allowed here",
-                        ));
-                    }
-                }
-            }
-            Ok(text)
-        }
-        _ => Err(TranslateError::field(
-            field,
-            "must be a string or an array of parts",
-        )),
-    }
 }
 
 fn text_parts(content: &Value, field: &str) -> Result<Vec<Value>, TranslateError> {
