@@ -462,18 +462,19 @@ async fn a_blocked_key_stops_working_within_a_second() {
         .await
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(1);
-    refused_before(
-        &app,
-        &app.url("/v1/chat/completions"),
-        &key,
-        &body,
-        deadline,
-    )
-    .await;
+    let url = app.url("/v1/chat/completions");
+    answers_before(&app, &url, &key, &body, 401, deadline).await;
 }
 
-/// Polls `url` with `key` until it answers 401, failing past `deadline`.
-async fn refused_before(app: &TestApp, url: &str, key: &str, body: &Value, deadline: Instant) {
+/// Polls `url` with `key` until it answers `status`, failing past `deadline`.
+async fn answers_before(
+    app: &TestApp,
+    url: &str,
+    key: &str,
+    body: &Value,
+    status: u16,
+    deadline: Instant,
+) {
     loop {
         let response = app
             .http
@@ -483,12 +484,12 @@ async fn refused_before(app: &TestApp, url: &str, key: &str, body: &Value, deadl
             .send()
             .await
             .unwrap();
-        if response.status() == 401 {
+        if response.status() == status {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "the key still worked on {url} past the deadline"
+            "{url} did not answer {status} in time"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -570,17 +571,8 @@ async fn context_window_errors_fall_back_only_where_configured() {
     )
     .await;
     let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let response = post(&app, &key, &chat_body("too-long")).await;
-        if response.status() == 200 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "router settings change not picked up"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let url = app.url("/v1/chat/completions");
+    answers_before(&app, &url, &key, &chat_body("too-long"), 200, deadline).await;
 }
 
 #[tokio::test]
@@ -958,6 +950,6 @@ async fn a_change_reaches_every_running_instance() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(1);
     for url in [app.url("/v1/chat/completions"), second_url] {
-        refused_before(&app, &url, &key, &body, deadline).await;
+        answers_before(&app, &url, &key, &body, 401, deadline).await;
     }
 }
