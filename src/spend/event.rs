@@ -51,38 +51,14 @@ impl SpendEvent {
         self.start_time.format("%Y-%m-%d").to_string()
     }
 
-    /// The spend-log row as JSON, for `jsonb_to_recordset`, under `request_id`.
-    pub fn log_row(&self, request_id: &str) -> Value {
+    /// The spend-log `metadata`: the event's, with the call id that
+    /// identifies it across replays.
+    pub fn log_metadata(&self) -> Value {
         let mut metadata = self.metadata.clone();
         if let Value::Object(map) = &mut metadata {
             map.insert("call_id".into(), Value::String(self.call_id.clone()));
         }
-        serde_json::json!({
-            "request_id": request_id,
-            "call_type": self.call_type,
-            "api_key": self.api_key,
-            "spend": self.spend,
-            "total_tokens": self.usage.total_tokens(),
-            "prompt_tokens": self.usage.prompt_tokens,
-            "completion_tokens": self.usage.completion_tokens,
-            "start_time": self.start_time,
-            "end_time": self.end_time,
-            "completion_start_time": self.completion_start_time,
-            "model": self.model,
-            "model_id": self.model_id,
-            "model_group": self.model_group,
-            "custom_llm_provider": self.custom_llm_provider,
-            "api_base": self.api_base,
-            "user": self.user_id.clone().unwrap_or_default(),
-            "metadata": metadata,
-            "request_tags": self.request_tags,
-            "team_id": self.team_id,
-            "organization_id": self.organization_id,
-            "end_user": self.end_user,
-            "requester_ip_address": self.requester_ip_address,
-            "session_id": self.session_id,
-            "status": if self.success { "success" } else { "failure" },
-        })
+        metadata
     }
 
     /// A request id for calls that produced no response id.

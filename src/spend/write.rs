@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 use super::SpendEvent;
 use crate::db::{AccountId, DbError, TenantTx};
 
+/// Typed arrays, one per column, unnested together: no JSON to build here
+/// or to parse in the database.
 const INSERT_LOGS_SQL: &str = "
     INSERT INTO \"LiteLLM_SpendLogs\" (account_id, request_id, call_type, api_key, spend, total_tokens,
         prompt_tokens, completion_tokens, \"startTime\", \"endTime\", \"completionStartTime\", model, model_id,
@@ -16,14 +18,16 @@ const INSERT_LOGS_SQL: &str = "
         organization_id, end_user, requester_ip_address, session_id, status)
     SELECT alchemi.current_account_id(), r.request_id, r.call_type, r.api_key, r.spend, r.total_tokens,
            r.prompt_tokens, r.completion_tokens, r.start_time, r.end_time, r.completion_start_time, r.model,
-           r.model_id, r.model_group, r.custom_llm_provider, r.api_base, r.\"user\", r.metadata, 'False',
+           r.model_id, r.model_group, r.custom_llm_provider, r.api_base, r.user_id, r.metadata, 'False',
            r.request_tags, r.team_id, r.organization_id, r.end_user, r.requester_ip_address, r.session_id, r.status
-      FROM jsonb_to_recordset($1::text::jsonb) AS r(request_id text, call_type text, api_key text, spend float8,
-           total_tokens int, prompt_tokens int, completion_tokens int, start_time timestamptz,
-           end_time timestamptz, completion_start_time timestamptz, model text, model_id text,
-           model_group text, custom_llm_provider text, api_base text, \"user\" text, metadata jsonb,
-           request_tags jsonb, team_id text, organization_id text, end_user text,
-           requester_ip_address text, session_id text, status text)
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int8[], $6::int8[], $7::int8[],
+                  $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[],
+                  $13::text[], $14::text[], $15::text[], $16::text[], $17::jsonb[], $18::jsonb[], $19::text[],
+                  $20::text[], $21::text[], $22::text[], $23::text[], $24::text[])
+           AS r(request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens,
+                start_time, end_time, completion_start_time, model, model_id, model_group,
+                custom_llm_provider, api_base, user_id, metadata, request_tags, team_id, organization_id,
+                end_user, requester_ip_address, session_id, status)
     ON CONFLICT (account_id, request_id) DO NOTHING
     RETURNING request_id";
 
@@ -31,9 +35,70 @@ const LOGGED_CALLS_SQL: &str = "
     SELECT request_id, metadata ->> 'call_id' FROM \"LiteLLM_SpendLogs\"
      WHERE account_id = alchemi.current_account_id() AND request_id = ANY($1::text[])";
 
-async fn insert_logs(tx: &TenantTx, rows: Vec<Value>) -> Result<HashSet<String>, DbError> {
+/// Inserts spend-log rows, each event under the given request id; returns
+/// the request ids actually inserted.
+async fn insert_logs(
+    tx: &TenantTx,
+    rows: &[(&SpendEvent, &str)],
+) -> Result<HashSet<String>, DbError> {
+    let text =
+        |f: fn(&SpendEvent) -> &str| -> Vec<&str> { rows.iter().map(|(e, _)| f(e)).collect() };
+    let optional = |f: fn(&SpendEvent) -> Option<&str>| -> Vec<Option<&str>> {
+        rows.iter().map(|(e, _)| f(e)).collect()
+    };
+    let tokens = |f: fn(&SpendEvent) -> u64| -> Vec<i64> {
+        rows.iter()
+            .map(|(e, _)| i64::try_from(f(e)).unwrap_or(i64::MAX))
+            .collect()
+    };
+    let request_ids: Vec<&str> = rows.iter().map(|(_, id)| *id).collect();
+    let spend: Vec<f64> = rows.iter().map(|(e, _)| e.spend).collect();
+    let start: Vec<_> = rows.iter().map(|(e, _)| e.start_time).collect();
+    let end: Vec<_> = rows.iter().map(|(e, _)| e.end_time).collect();
+    let first: Vec<_> = rows.iter().map(|(e, _)| e.completion_start_time).collect();
+    let metadata: Vec<Value> = rows.iter().map(|(e, _)| e.log_metadata()).collect();
+    let tags: Vec<Value> = rows
+        .iter()
+        .map(|(e, _)| Value::from(e.request_tags.clone()))
+        .collect();
+    let status: Vec<&str> = rows
+        .iter()
+        .map(|(e, _)| if e.success { "success" } else { "failure" })
+        .collect();
+    let user: Vec<&str> = rows
+        .iter()
+        .map(|(e, _)| e.user_id.as_deref().unwrap_or_default())
+        .collect();
     Ok(tx
-        .query(INSERT_LOGS_SQL, &[&Value::Array(rows).to_string()])
+        .query(
+            INSERT_LOGS_SQL,
+            &[
+                &request_ids,
+                &text(|e| &e.call_type),
+                &text(|e| &e.api_key),
+                &spend,
+                &tokens(|e| e.usage.total_tokens()),
+                &tokens(|e| e.usage.prompt_tokens),
+                &tokens(|e| e.usage.completion_tokens),
+                &start,
+                &end,
+                &first,
+                &text(|e| &e.model),
+                &text(|e| &e.model_id),
+                &text(|e| &e.model_group),
+                &text(|e| &e.custom_llm_provider),
+                &text(|e| &e.api_base),
+                &user,
+                &metadata,
+                &tags,
+                &optional(|e| e.team_id.as_deref()),
+                &optional(|e| e.organization_id.as_deref()),
+                &optional(|e| e.end_user.as_deref()),
+                &optional(|e| e.requester_ip_address.as_deref()),
+                &optional(|e| e.session_id.as_deref()),
+                &status,
+            ],
+        )
         .await?
         .iter()
         .map(|row| row.get(0))
@@ -105,11 +170,11 @@ fn daily_sql(table: &str, entity: &str) -> String {
 
 /// Writes one account's events in the given transaction (the caller commits).
 pub(super) async fn write_account(tx: &TenantTx, events: &[SpendEvent]) -> Result<usize, DbError> {
-    let rows: Vec<Value> = events
+    let rows: Vec<(&SpendEvent, &str)> = events
         .iter()
-        .map(|event| event.log_row(&event.request_id))
+        .map(|event| (event, event.request_id.as_str()))
         .collect();
-    let inserted = insert_logs(tx, rows).await?;
+    let inserted = insert_logs(tx, &rows).await?;
     let mut seen = HashSet::new();
     let mut fresh: Vec<&SpendEvent> = events
         .iter()
@@ -146,11 +211,11 @@ pub(super) async fn write_account(tx: &TenantTx, events: &[SpendEvent]) -> Resul
             })
             .collect();
         if !moved.is_empty() {
-            let rows: Vec<Value> = moved
+            let rows: Vec<(&SpendEvent, &str)> = moved
                 .iter()
-                .map(|event| event.log_row(&event.call_id))
+                .map(|event| (*event, event.call_id.as_str()))
                 .collect();
-            let inserted = insert_logs(tx, rows).await?;
+            let inserted = insert_logs(tx, &rows).await?;
             let mut seen = HashSet::new();
             fresh.extend(moved.into_iter().filter(|event| {
                 inserted.contains(&event.call_id) && seen.insert(event.call_id.as_str())
