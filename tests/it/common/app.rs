@@ -181,3 +181,10 @@ pub async fn serve(
     });
     (address, runtime, server)
 }
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        let _ = std::fs::remove_dir_all(&self.spool_dir);
+    }
+}
