@@ -271,10 +271,24 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), EmbeddedError> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(io_error(path))
 }
 
-/// A port nothing listens on right now.
+/// The port the cluster used last time if it is still free (so connections
+/// configured before a restart keep working), else any free port; recorded
+/// in the data folder.
 fn free_port(data_dir: &Path) -> Result<u16, EmbeddedError> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(io_error(data_dir))?;
-    let port = listener.local_addr().map_err(io_error(data_dir))?.port();
+    let record = data_dir.join("port");
+    let previous = std::fs::read_to_string(&record)
+        .ok()
+        .and_then(|text| text.trim().parse::<u16>().ok())
+        .filter(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok());
+    let port = match previous {
+        Some(port) => port,
+        None => {
+            let listener =
+                std::net::TcpListener::bind("127.0.0.1:0").map_err(io_error(data_dir))?;
+            listener.local_addr().map_err(io_error(data_dir))?.port()
+        }
+    };
+    std::fs::write(&record, port.to_string()).map_err(io_error(&record))?;
     Ok(port)
 }
 

@@ -143,3 +143,84 @@ async fn spend_is_spooled_while_the_database_is_away_and_replayed_exactly_once()
     assert_eq!(tag_requests, 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A real restart: an embedded cluster is stopped while spend keeps coming,
+/// then started again; the spooled events are replayed exactly once.
+#[tokio::test]
+async fn spend_recorded_while_the_database_restarts_is_written_once_it_is_back() {
+    use alchemi::embedded::EmbeddedPostgres;
+
+    let dir =
+        std::env::temp_dir().join(format!("alchemi-restart-{}", uuid::Uuid::new_v4().simple()));
+    let cluster = EmbeddedPostgres::start(&dir).await.unwrap();
+    let mut migrator = alchemi::cluster::connect(&cluster.superuser_config())
+        .await
+        .unwrap();
+    let passwords = alchemi::migrate::RolePasswords {
+        app: Some(cluster.secrets().app.clone()),
+        admin: Some(cluster.secrets().admin.clone()),
+        auditor: None,
+    };
+    alchemi::migrate::run(&mut migrator, &passwords)
+        .await
+        .unwrap();
+    let targets = DbTargets {
+        app: cluster.config("alchemi_app", &cluster.secrets().app),
+        admin: cluster.config("alchemi_admin", &cluster.secrets().admin),
+    };
+    let superuser = cluster.superuser_config();
+    let db = Db::connect(targets, PoolSizes { app: 2, admin: 1 }).unwrap();
+    let account = alchemi::server::ensure_default_account(&db).await.unwrap();
+    let spool = Arc::new(Spool::new(dir.join("spool")));
+    let (writer, queue) = SpendWriter::start(db.clone(), spool.clone(), Duration::from_millis(20));
+
+    let count = |config: tokio_postgres::Config| async move {
+        let client = alchemi::cluster::connect(&config).await.unwrap();
+        let n: i64 = client
+            .query_one("SELECT count(*) FROM \"LiteLLM_SpendLogs\"", &[])
+            .await
+            .unwrap()
+            .get(0);
+        n
+    };
+    queue.record(event(account.uuid(), "before", ""));
+    for _ in 0..100 {
+        if count(superuser.clone()).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(migrator);
+
+    cluster.stop().await;
+    queue.record(event(account.uuid(), "during-1", ""));
+    queue.record(event(account.uuid(), "during-2", ""));
+    for _ in 0..200 {
+        if !spool.files().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        !spool.files().is_empty(),
+        "spend recorded while the database was down is on disk"
+    );
+
+    let cluster = EmbeddedPostgres::start(&dir).await.unwrap();
+    assert_eq!(
+        cluster.superuser_config().get_ports(),
+        superuser.get_ports(),
+        "same port after a restart"
+    );
+    for _ in 0..200 {
+        if spool.files().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    writer.shutdown().await;
+    assert!(spool.files().is_empty(), "the spool was replayed");
+    assert_eq!(count(superuser).await, 3, "every call logged exactly once");
+    cluster.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
