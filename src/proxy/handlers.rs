@@ -267,6 +267,16 @@ async fn serve_request(
     started: Started,
 ) -> Response {
     let reject = |error: ApiError| in_client_format(operation, error).into_response();
+    if operation == Operation::Chat
+        && let Some(models) = body["model"].as_str().filter(|m| m.contains(','))
+    {
+        let models: Vec<String> = models
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .filter(|m| !m.is_empty())
+            .collect();
+        return serve_each(state, caller, headers, peer, body, models).await;
+    }
     let mut request = match llm_request(operation, path_model, &headers, body) {
         Ok(request) => request,
         Err(error) => return reject(error),
@@ -317,6 +327,53 @@ async fn serve_request(
         Ok(routed) => context.succeed(routed).await,
         Err(failed) => context.fail(failed.error, failed.deployment.as_ref(), &failed.attempts),
     }
+}
+
+/// `"model": "a,b"`: the same chat asked of each model, answered as a JSON
+/// list in that order (LiteLLM's batch completion). Each call is authorized,
+/// routed and billed on its own; the first failure is the answer.
+async fn serve_each(
+    state: AppState,
+    caller: super::Caller,
+    headers: HeaderMap,
+    peer: Option<SocketAddr>,
+    body: Value,
+    models: Vec<String>,
+) -> Response {
+    let mut answers = Vec::with_capacity(models.len());
+    for model in models {
+        let mut single = body.clone();
+        single["model"] = Value::String(model);
+        single["stream"] = Value::Bool(false);
+        let started = Started {
+            instant: Instant::now(),
+            at: chrono::Utc::now(),
+        };
+        let call = serve_request(
+            state.clone(),
+            caller.clone(),
+            Operation::Chat,
+            None,
+            headers.clone(),
+            peer,
+            single,
+            None,
+            started,
+        );
+        let response = Box::pin(call).await;
+        if !response.status().is_success() {
+            return response;
+        }
+        let bytes = match axum::body::to_bytes(response.into_body(), usize::MAX).await {
+            Ok(bytes) => bytes,
+            Err(err) => return ApiError::internal(err).into_response(),
+        };
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(answer) => answers.push(answer),
+            Err(err) => return ApiError::internal(err).into_response(),
+        }
+    }
+    axum::Json(Value::Array(answers)).into_response()
 }
 
 /// `mock_response`: a canned answer without calling any provider, still

@@ -953,3 +953,23 @@ async fn a_change_reaches_every_running_instance() {
         answers_before(&app, &url, &key, &body, 401, deadline).await;
     }
 }
+
+#[tokio::test]
+async fn comma_separated_models_answer_as_a_list() {
+    let (app, _mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    let response = post(&app, &key, &chat_body("gpt-3.5, text-embedding")).await;
+    assert_eq!(response.status(), 200);
+    let answers: Value = response.json().await.unwrap();
+    let models: Vec<&str> = answers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["gpt-3.5", "text-embedding"]);
+    app.wait_rows(SPEND_LOGS, 2).await;
+
+    let response = post(&app, &key, &chat_body("gpt-3.5,no-such-model")).await;
+    assert_eq!(response.status(), 400);
+}
