@@ -5,6 +5,7 @@
 mod anthropic;
 mod bedrock;
 mod cohere;
+mod completion;
 mod error;
 mod gemini;
 mod native;
@@ -84,7 +85,14 @@ impl Upstream {
     /// Sends one request and returns the reply (a stream starts once the
     /// upstream answered 2xx; an error status is returned as an error).
     pub async fn send(&self, request: UpstreamRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
-        match request.deployment.provider.style {
+        let style = request.deployment.provider.style;
+        if request.operation == Operation::Completion
+            && !matches!(style, ApiStyle::OpenAi | ApiStyle::Azure)
+        {
+            let chat = completion::as_chat(request)?;
+            return Box::pin(self.send(chat)).await.map(completion::reply);
+        }
+        match style {
             ApiStyle::OpenAi | ApiStyle::Azure => {
                 openai::send(&self.http, &self.vault, request).await
             }

@@ -47,9 +47,17 @@ pub struct ChunkStream {
     ready: VecDeque<Value>,
     usage: Option<Usage>,
     finished: bool,
+    /// Reshapes each chunk (chat chunks into text-completion chunks).
+    reshape: Option<fn(Value) -> Value>,
 }
 
 impl ChunkStream {
+    /// Applies `reshape` to every chunk this stream yields from now on.
+    pub(super) fn reshaped(mut self, reshape: fn(Value) -> Value) -> Self {
+        self.reshape = Some(reshape);
+        self
+    }
+
     pub(super) fn new(response: reqwest::Response, format: StreamFormat) -> Self {
         Self {
             bytes: Box::pin(response.bytes_stream()),
@@ -58,6 +66,7 @@ impl ChunkStream {
             ready: VecDeque::new(),
             usage: None,
             finished: false,
+            reshape: None,
         }
     }
 
@@ -65,7 +74,10 @@ impl ChunkStream {
     pub async fn next(&mut self) -> Option<Result<Value, UpstreamError>> {
         loop {
             if let Some(chunk) = self.ready.pop_front() {
-                return Some(Ok(chunk));
+                return Some(Ok(match self.reshape {
+                    Some(reshape) => reshape(chunk),
+                    None => chunk,
+                }));
             }
             if self.finished {
                 return None;

@@ -91,3 +91,21 @@ async fn errors_keep_the_provider_status_and_kind() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn legacy_completions_are_served_as_chat() {
+    let (app, key, mock) = setup().await;
+    let (status, answer) = call(
+        &app,
+        &key,
+        "/v1/completions",
+        &json!({"model": "claude", "prompt": "Say hello"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["object"], "text_completion");
+    assert_eq!(answer["choices"][0]["text"], "Hello from Claude");
+    assert_eq!(answer["model"], "claude");
+    let sent = mock.received().last().cloned().unwrap();
+    assert_eq!(sent.body["messages"][0]["content"][0]["text"], "Say hello");
+}
