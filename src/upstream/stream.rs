@@ -49,9 +49,24 @@ pub struct ChunkStream {
     finished: bool,
     /// Reshapes each chunk (chat chunks into text-completion chunks).
     reshape: Option<fn(Value) -> Value>,
+    drained: bool,
 }
 
 impl ChunkStream {
+    /// Reads the body to its end once the stream is over, so the keep-alive
+    /// connection returns to the pool instead of being closed (a provider
+    /// that keeps it open after `[DONE]` is given a moment, then dropped).
+    async fn drain(&mut self) {
+        if self.drained {
+            return;
+        }
+        self.drained = true;
+        let rest = async {
+            while let Some(Ok(_)) = self.bytes.next().await {}
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(50), rest).await;
+    }
+
     /// Applies `reshape` to every chunk this stream yields from now on.
     pub(super) fn reshaped(mut self, reshape: fn(Value) -> Value) -> Self {
         self.reshape = Some(reshape);
@@ -67,6 +82,7 @@ impl ChunkStream {
             usage: None,
             finished: false,
             reshape: None,
+            drained: false,
         }
     }
 
@@ -80,6 +96,7 @@ impl ChunkStream {
                 }));
             }
             if self.finished {
+                self.drain().await;
                 return None;
             }
             match self.bytes.next().await {
