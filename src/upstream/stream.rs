@@ -61,9 +61,7 @@ impl ChunkStream {
             return;
         }
         self.drained = true;
-        let rest = async {
-            while let Some(Ok(_)) = self.bytes.next().await {}
-        };
+        let rest = async { while let Some(Ok(_)) = self.bytes.next().await {} };
         let _ = tokio::time::timeout(std::time::Duration::from_millis(50), rest).await;
     }
 
