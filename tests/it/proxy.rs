@@ -36,6 +36,22 @@ async fn setup() -> (TestApp, MockLlm, alchemi::db::AccountId) {
     (app, mock, account)
 }
 
+/// Adds a deployment of `model` on the mock provider, with no provider key.
+async fn add_mock_model(
+    app: &TestApp,
+    mock: &MockLlm,
+    account: alchemi::db::AccountId,
+    name: &str,
+    model: &str,
+) {
+    app.add_model(
+        account,
+        name,
+        json!({"model": model, "api_base": mock.api_base()}),
+    )
+    .await;
+}
+
 fn chat_body(model: &str) -> Value {
     json!({"model": model, "messages": [{"role": "user", "content": "Say hello"}]})
 }
@@ -522,18 +538,8 @@ async fn the_master_key_acts_in_the_default_account_or_the_named_one() {
 async fn retries_move_to_a_healthy_deployment_and_fallbacks_to_another_group() {
     let (app, mock, account) = setup().await;
     // Two deployments in one group: one always fails, one works.
-    app.add_model(
-        account,
-        "mixed",
-        json!({"model": "openai/fail-500", "api_base": mock.api_base()}),
-    )
-    .await;
-    app.add_model(
-        account,
-        "mixed",
-        json!({"model": "openai/gpt-3.5-turbo-0301", "api_base": mock.api_base()}),
-    )
-    .await;
+    add_mock_model(&app, &mock, account, "mixed", "openai/fail-500").await;
+    add_mock_model(&app, &mock, account, "mixed", "openai/gpt-3.5-turbo-0301").await;
     app.insert(
         "LiteLLM_Config",
         &json!({"account_id": account.uuid(), "param_name": "router_settings",
@@ -734,12 +740,7 @@ async fn a_provider_repeating_response_ids_loses_no_spend() {
 #[tokio::test]
 async fn audio_is_transcribed_through_multipart() {
     let (app, mock, account) = setup().await;
-    app.add_model(
-        account,
-        "whisper",
-        json!({"model": "openai/whisper-1", "api_base": mock.api_base()}),
-    )
-    .await;
+    add_mock_model(&app, &mock, account, "whisper", "openai/whisper-1").await;
     let key = app.add_key(account, json!({})).await;
     let form = reqwest::multipart::Form::new()
         .text("model", "whisper")
@@ -777,12 +778,7 @@ async fn audio_is_transcribed_through_multipart() {
 #[tokio::test]
 async fn every_openai_operation_reaches_its_provider_path() {
     let (app, mock, account) = setup().await;
-    app.add_model(
-        account,
-        "any",
-        json!({"model": "openai/any-model", "api_base": mock.api_base()}),
-    )
-    .await;
+    add_mock_model(&app, &mock, account, "any", "openai/any-model").await;
     let key = app.add_key(account, json!({})).await;
     let cases = [
         (
@@ -866,18 +862,8 @@ async fn slow_deployments_time_out_and_rate_limited_ones_cool_down() {
         json!({"model": "openai/slow", "api_base": mock.api_base(), "timeout": 0.2}),
     )
     .await;
-    app.add_model(
-        account,
-        "pair",
-        json!({"model": "openai/fail-429", "api_base": mock.api_base()}),
-    )
-    .await;
-    app.add_model(
-        account,
-        "pair",
-        json!({"model": "openai/gpt-3.5-turbo-0301", "api_base": mock.api_base()}),
-    )
-    .await;
+    add_mock_model(&app, &mock, account, "pair", "openai/fail-429").await;
+    add_mock_model(&app, &mock, account, "pair", "openai/gpt-3.5-turbo-0301").await;
     let key = app.add_key(account, json!({})).await;
 
     let mut body = chat_body("slow");
