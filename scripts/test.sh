@@ -24,6 +24,7 @@ missing=()
 [ -n "$(pg_bin_dir)" ] || missing+=(postgresql)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   as_root apt-get update -qq
@@ -57,7 +58,17 @@ if ! PGCONNECT_TIMEOUT=3 psql -w -q -d "$ALCHEMI_TEST_DATABASE_URL" -c 'SELECT 1
   echo "using a private test cluster on port $port"
 fi
 
-# 3. Checks and the suite.
+# 3. A Redis for the replica tests (ALCHEMI_TEST_REDIS_URL, else the local
+#    one; a private one on port 63799 when nothing answers).
+export ALCHEMI_TEST_REDIS_URL="${ALCHEMI_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+if ! redis-cli -u "$ALCHEMI_TEST_REDIS_URL" ping >/dev/null 2>&1; then
+  redis-server --port 63799 --bind 127.0.0.1 --save '' --appendonly no --daemonize yes >/dev/null
+  export ALCHEMI_TEST_REDIS_URL="redis://127.0.0.1:63799"
+  for _ in $(seq 50); do redis-cli -p 63799 ping >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "using a private test redis on port 63799"
+fi
+
+# 4. Checks and the suite.
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets

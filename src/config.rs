@@ -167,6 +167,12 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub spend_flush_ms: u64,
 
+    /// How often budgets past their `budget_reset_at` are reset, in seconds
+    /// (one instance does each round).
+    #[arg(long, env = "ALCHEMI_BUDGET_RESET_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub budget_reset_seconds: u64,
+
     #[command(flatten)]
     pub openobserve: OpenObserveArgs,
 

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use tokio_postgres::AsyncMessage;
 
 use crate::db::AccountId;
+use crate::governance::HolderCache;
 use crate::keys::KeyCache;
 use crate::routing::ModelCache;
 
@@ -26,6 +27,7 @@ struct Change {
 pub struct Caches {
     pub keys: KeyCache,
     pub models: ModelCache,
+    pub holders: HolderCache,
 }
 
 impl Caches {
@@ -46,22 +48,30 @@ impl Caches {
                     self.keys.evict_token(token);
                 }
             }
-            "LiteLLM_ProxyModelTable" | "LiteLLM_Config" | "LiteLLM_CredentialsTable" => {
-                match account {
-                    Some(account) => self.models.evict(account).await,
-                    None => self.models.clear(),
-                }
-            }
+            "LiteLLM_ProxyModelTable"
+            | "LiteLLM_Config"
+            | "LiteLLM_CredentialsTable"
+            | "LiteLLM_AccessGroupTable" => match account {
+                Some(account) => self.models.evict(account).await,
+                None => self.models.clear(),
+            },
             "Alchemi_AccountTable" => match account {
                 Some(account) => {
                     self.keys.evict_account(account);
                     self.models.evict(account).await;
+                    self.holders.evict(account).await;
                 }
                 None => self.clear(),
             },
             _ => match account {
-                Some(account) => self.keys.evict_account(account),
-                None => self.keys.clear(),
+                Some(account) => {
+                    self.keys.evict_account(account);
+                    self.holders.evict(account).await;
+                }
+                None => {
+                    self.keys.clear();
+                    self.holders.clear();
+                }
             },
         }
     }
@@ -70,6 +80,7 @@ impl Caches {
     pub fn clear(&self) {
         self.keys.clear();
         self.models.clear();
+        self.holders.clear();
     }
 }
 

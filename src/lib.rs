@@ -15,6 +15,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod embedded;
+pub mod governance;
 pub mod invalidation;
 pub mod keys;
 pub mod migrate;

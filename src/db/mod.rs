@@ -34,6 +34,8 @@ pub enum DbError {
     Query(#[from] tokio_postgres::Error),
     #[error("the transaction is already finished")]
     Finished,
+    #[error("unexpected row shape: {0}")]
+    Decode(String),
 }
 
 impl DbError {
@@ -42,7 +44,7 @@ impl DbError {
     pub fn code(&self) -> Option<&tokio_postgres::error::SqlState> {
         match self {
             DbError::Query(err) => err.code(),
-            DbError::Pool(_) | DbError::Finished => None,
+            DbError::Pool(_) | DbError::Finished | DbError::Decode(_) => None,
         }
     }
 
@@ -50,7 +52,7 @@ impl DbError {
     pub fn constraint(&self) -> Option<&str> {
         match self {
             DbError::Query(err) => err.as_db_error().and_then(|db| db.constraint()),
-            DbError::Pool(_) | DbError::Finished => None,
+            DbError::Pool(_) | DbError::Finished | DbError::Decode(_) => None,
         }
     }
 }

@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use super::{ApiError, Caller, access};
 use crate::AppState;
+use crate::db::AccountId;
+use crate::governance::take_deployment;
 use crate::providers::Operation;
 use crate::routing::settings::FallbackKind;
 use crate::routing::{AccountModels, Deployment};
@@ -122,7 +124,14 @@ pub async fn route(
             index += 1;
             continue;
         }
-        match try_group(state, request, models, &group, &candidates, &mut attempts).await {
+        let group_call = GroupCall {
+            account: caller.account,
+            request,
+            models,
+            group: &group,
+            candidates: &candidates,
+        };
+        match try_group(state, &group_call, &mut attempts).await {
             Ok(routed) => return Ok(routed),
             Err((error, deployment)) => {
                 let kind = if error.is_context_window() {
@@ -170,14 +179,27 @@ pub async fn route(
     ))
 }
 
+/// One model group to try, for one request.
+struct GroupCall<'a> {
+    account: AccountId,
+    request: &'a LlmRequest,
+    models: &'a AccountModels,
+    group: &'a str,
+    candidates: &'a [&'a Deployment],
+}
+
 async fn try_group(
     state: &AppState,
-    request: &LlmRequest,
-    models: &AccountModels,
-    group: &str,
-    candidates: &[&Deployment],
+    call: &GroupCall<'_>,
     attempts: &mut Attempts,
 ) -> Result<Routed, (UpstreamError, Deployment)> {
+    let GroupCall {
+        account,
+        request,
+        models,
+        group,
+        candidates,
+    } = *call;
     let settings = &models.settings;
     let health = state.health();
     let mut last: Option<(UpstreamError, Deployment)> = None;
@@ -193,7 +215,16 @@ async fn try_group(
         if available.iter().any(|d| !tried.contains(&d.id.as_str())) {
             available.retain(|d| !tried.contains(&d.id.as_str()));
         }
-        let Some(deployment) = health.pick(settings.routing_strategy, &available) else {
+        let picked = loop {
+            let Some(deployment) = health.pick(settings.routing_strategy, &available) else {
+                break None;
+            };
+            if take_deployment(state.counters(), account, deployment).await {
+                break Some(deployment);
+            }
+            available.retain(|d| d.id != deployment.id);
+        };
+        let Some(deployment) = picked else {
             let error = UpstreamError::Status {
                 status: 429,
                 message: format!(

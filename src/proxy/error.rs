@@ -2,11 +2,12 @@
 //! `{"error": {"message", "type", "param", "code"}}` (or Anthropic's on
 //! `/v1/messages`). 5xx errors carry a fixed message; the cause is logged.
 
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::db::DbError;
+use crate::governance::Denial;
 
 /// A client-facing error of the proxy.
 #[derive(Debug, Clone)]
@@ -117,6 +118,33 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(name, value);
         }
         response
+    }
+}
+
+impl From<Denial> for ApiError {
+    fn from(denial: Denial) -> Self {
+        match denial {
+            Denial::Budget { message } => {
+                Self::new(StatusCode::BAD_REQUEST, "budget_exceeded", message)
+            }
+            Denial::Rate {
+                message,
+                unit,
+                retry_after,
+            } => {
+                let seconds = retry_after.as_secs_f64().ceil().max(1.0);
+                let reset_at = chrono::Utc::now()
+                    + chrono::Duration::milliseconds(retry_after.as_millis() as i64);
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "None", message)
+                    .with_param("None")
+                    .with_header(header::RETRY_AFTER, &format!("{seconds}"))
+                    .with_header(HeaderName::from_static("rate_limit_type"), unit)
+                    .with_header(
+                        HeaderName::from_static("reset_at"),
+                        &reset_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                    )
+            }
+        }
     }
 }
 

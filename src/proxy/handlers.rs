@@ -3,6 +3,7 @@
 //! JSON operation; the operation decides the upstream path and rendering.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -16,7 +17,9 @@ use super::call::{self, LlmRequest};
 use super::respond::{CallContext, in_client_format, prompt_chars};
 use super::{ApiError, access, auth};
 use crate::AppState;
+use crate::governance::{self, Admission, Subjects};
 use crate::providers::Operation;
+use crate::routing::AccountModels;
 use crate::translate::Usage;
 use crate::upstream::Attachment;
 
@@ -291,7 +294,8 @@ async fn serve_request(
         request.route_model = target.to_owned();
     }
     let (started, started_at) = (started.instant, started.at);
-    let context = CallContext {
+    let mut context = CallContext {
+        admission: Arc::new(Admission::free()),
         end_user: end_user(&headers, &request.body),
         tags: tags(&headers, &request.body),
         client_metadata: request.body.get("metadata").cloned().unwrap_or(Value::Null),
@@ -316,6 +320,10 @@ async fn serve_request(
     if let Err(error) = access {
         return context.fail(error, None, &attempts);
     }
+    match admit(&state, &caller, &context, &models).await {
+        Ok(admission) => context.admission = Arc::new(admission),
+        Err(error) => return context.fail(error, None, &attempts),
+    }
     if let Some(mock) = context.request.body.get("mock_response").cloned() {
         if models.candidates(&context.request.route_model).is_empty() {
             let error = call::unknown_model(operation, &context.request.route_model);
@@ -327,6 +335,60 @@ async fn serve_request(
         Ok(routed) => context.succeed(routed).await,
         Err(failed) => context.fail(failed.error, failed.deployment.as_ref(), &failed.attempts),
     }
+}
+
+/// Admits the call against every budget and rate limit that governs it.
+async fn admit(
+    state: &AppState,
+    caller: &super::Caller,
+    context: &CallContext,
+    models: &AccountModels,
+) -> Result<Admission, ApiError> {
+    let request = &context.request;
+    let end_user = match &context.end_user {
+        Some(id) => state
+            .holders()
+            .end_user(state.db(), caller.account, id)
+            .await
+            .map_err(ApiError::internal)?,
+        None => None,
+    };
+    if let Some(end_user) = end_user.as_deref()
+        && end_user.blocked
+    {
+        return Err(ApiError::auth(format!(
+            "End User={} is blocked. Update via `/customer/unblock` if you're admin.",
+            end_user.id
+        )));
+    }
+    let account = state
+        .holders()
+        .account(state.db(), caller.account)
+        .await
+        .map_err(ApiError::internal)?;
+    let candidates = models.candidates(&request.route_model);
+    let prompt_tokens = prompt_chars(&request.body).div_ceil(4) as u64;
+    let output_tokens = match request.operation {
+        Operation::Embedding | Operation::Moderation | Operation::Rerank => 0,
+        _ => governance::output_cap(&request.body).unwrap_or(governance::DEFAULT_OUTPUT_TOKENS),
+    };
+    let subjects = Subjects {
+        account: caller.account,
+        key: caller.key.as_deref(),
+        end_user: end_user.as_deref(),
+        account_limits: &account,
+        model: &request.route_model,
+        reservation: governance::reservation(
+            &candidates,
+            &request.route_model,
+            prompt_tokens,
+            output_tokens,
+        ),
+        under_pressure: candidates.iter().any(|d| state.health().is_cooling(&d.id)),
+    };
+    Admission::request(state.counters(), &subjects)
+        .await
+        .map_err(ApiError::from)
 }
 
 /// `"model": "a,b"`: the same chat asked of each model, answered as a JSON

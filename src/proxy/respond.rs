@@ -2,6 +2,7 @@
 //! stream relayed chunk by chunk — with LiteLLM's response headers, and
 //! recording the call's spend event (successes and failures alike).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -15,7 +16,7 @@ use super::call::{Attempts, LlmRequest, Routed, upstream_error};
 use super::relay::Relay;
 use super::{ApiError, Caller};
 use crate::AppState;
-use crate::pricing::{PriceTable, cost};
+use crate::governance::{self, Admission};
 use crate::providers::Operation;
 use crate::routing::Deployment;
 use crate::spend::SpendEvent;
@@ -26,6 +27,8 @@ use crate::upstream::{ChunkStream, UpstreamReply};
 #[derive(Clone)]
 pub struct CallContext {
     pub state: AppState,
+    /// What the call holds against budgets and limits until it is recorded.
+    pub admission: Arc<Admission>,
     pub caller: Caller,
     pub request: LlmRequest,
     pub call_id: String,
@@ -45,18 +48,7 @@ struct Bill {
 
 impl CallContext {
     fn bill(&self, deployment: &Deployment, upstream_model: &str, usage: Usage) -> Bill {
-        let base = deployment
-            .model_info
-            .get("base_model")
-            .and_then(Value::as_str)
-            .unwrap_or(upstream_model);
-        let price = PriceTable::builtin().lookup(base, Some(&deployment.provider.name));
-        let cost = cost(
-            price,
-            &deployment.prices,
-            &usage,
-            self.started.elapsed().as_secs_f64(),
-        );
+        let cost = deployment.cost_of(upstream_model, &usage, self.started.elapsed().as_secs_f64());
         Bill { usage, cost }
     }
 
@@ -70,6 +62,23 @@ impl CallContext {
         bill: &Bill,
         outcome: Outcome<'_>,
     ) {
+        let alerts = self.admission.settle(bill.cost, bill.usage.total_tokens());
+        if let Some(deployment) = deployment {
+            governance::count_deployment_tokens(
+                self.state.counters(),
+                self.caller.account,
+                deployment,
+                bill.usage.total_tokens(),
+            );
+        }
+        if !alerts.is_empty() {
+            let db = self.state.db().clone();
+            tokio::spawn(async move {
+                if let Err(err) = governance::record_alerts(&db, alerts).await {
+                    tracing::warn!(error = %err, "soft budget alert not stored");
+                }
+            });
+        }
         let key = self.caller.key.as_deref();
         let mut metadata = json!({
             "user_api_key_alias": key.and_then(|k| k.key_alias.clone()),
@@ -159,8 +168,14 @@ impl CallContext {
                 "x-litellm-key-spend",
                 (key.spend + cost.unwrap_or(0.0)).to_string(),
             );
-            if let Some(max) = key.max_budget {
+            if let Some(max) = key.limits.max_budget {
                 put("x-litellm-key-max-budget", max.to_string());
+            }
+            if let Some(tpm) = key.limits.tpm_limit {
+                put("x-litellm-key-tpm-limit", tpm.to_string());
+            }
+            if let Some(rpm) = key.limits.rpm_limit {
+                put("x-litellm-key-rpm-limit", rpm.to_string());
             }
         }
         let elapsed = self.started.elapsed().as_secs_f64() * 1000.0;
@@ -179,6 +194,14 @@ impl CallContext {
             "x-litellm-timeout",
             attempts.timeout.as_secs_f64().to_string(),
         );
+        for (name, value) in &self.admission.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                headers.insert(name, value);
+            }
+        }
         headers
     }
 

@@ -10,7 +10,9 @@ use serde_json::Value;
 
 use super::RouterSettings;
 use crate::db::{AccountId, Db, DbError};
+use crate::pricing::{PriceTable, cost};
 use crate::providers::Provider;
+use crate::translate::Usage;
 
 /// One deployment: a model group member with its provider and limits.
 #[derive(Debug, Clone)]
@@ -119,6 +121,18 @@ impl Deployment {
         price("input_cost_per_token") + price("output_cost_per_token")
     }
 
+    /// What `usage` costs on this deployment: its own prices over the
+    /// built-in table's for `model_info.base_model`, else `upstream_model`.
+    pub fn cost_of(&self, upstream_model: &str, usage: &Usage, seconds: f64) -> f64 {
+        let base = self
+            .model_info
+            .get("base_model")
+            .and_then(Value::as_str)
+            .unwrap_or(upstream_model);
+        let price = PriceTable::builtin().lookup(base, Some(&self.provider.name));
+        cost(price, &self.prices, usage, seconds)
+    }
+
     /// The team that owns this deployment, if it is team-scoped.
     pub fn team_id(&self) -> Option<&str> {
         self.model_info.get("team_id").and_then(Value::as_str)
@@ -161,6 +175,18 @@ fn capture(pattern: &str, name: &str) -> Option<String> {
 pub struct AccountModels {
     pub deployments: Vec<Deployment>,
     pub settings: RouterSettings,
+    /// `LiteLLM_AccessGroupTable`: named sets of models keys and teams may be granted.
+    pub access_groups: Vec<AccessGroup>,
+}
+
+/// A named set of models.
+#[derive(Debug, Clone, Default)]
+pub struct AccessGroup {
+    pub id: String,
+    pub name: String,
+    pub models: Vec<String>,
+    pub team_ids: Vec<String>,
+    pub key_ids: Vec<String>,
 }
 
 impl AccountModels {
@@ -214,6 +240,9 @@ const DEPLOYMENTS_SQL: &str = "
       FROM \"LiteLLM_ProxyModelTable\"
      WHERE account_id IN ($1, alchemi.platform_account_id())
      ORDER BY created_at, model_id";
+const ACCESS_GROUPS_SQL: &str = "
+    SELECT access_group_id, access_group_name, access_model_names, assigned_team_ids, assigned_key_ids
+      FROM \"LiteLLM_AccessGroupTable\" WHERE account_id = $1";
 const SETTINGS_SQL: &str = "
     SELECT param_value FROM \"LiteLLM_Config\"
      WHERE param_name = 'router_settings' AND account_id IN ($1, alchemi.platform_account_id())
@@ -259,6 +288,18 @@ impl ModelCache {
                     .and_then(|row| row.get::<_, Option<Value>>(0))
                     .map(|value| RouterSettings::from_json(&value))
                     .unwrap_or_default();
+                let access_groups = tx
+                    .query(ACCESS_GROUPS_SQL, &[&account.uuid()])
+                    .await?
+                    .into_iter()
+                    .map(|row| AccessGroup {
+                        id: row.get(0),
+                        name: row.get(1),
+                        models: row.get(2),
+                        team_ids: row.get(3),
+                        key_ids: row.get(4),
+                    })
+                    .collect();
                 tx.commit().await?;
                 let deployments = rows
                     .into_iter()
@@ -275,6 +316,7 @@ impl ModelCache {
                 Ok::<_, DbError>(Arc::new(AccountModels {
                     deployments,
                     settings,
+                    access_groups,
                 }))
             })
             .await
@@ -335,6 +377,7 @@ mod tests {
                 deployment("gpt-4o", "openai/gpt-4o"),
             ],
             settings: RouterSettings::default(),
+            access_groups: Vec::new(),
         };
         assert_eq!(models.candidates("gpt-4o")[0].model_name, "gpt-4o");
         assert_eq!(models.candidates("openai/o1")[0].model_name, "openai/*");

@@ -6,6 +6,6 @@ mod deployments;
 mod health;
 pub mod settings;
 
-pub use deployments::{AccountModels, Deployment, ModelCache, pattern_matches};
+pub use deployments::{AccessGroup, AccountModels, Deployment, ModelCache, pattern_matches};
 pub use health::{DeploymentHealth, FailureKind, Strategy};
 pub use settings::RouterSettings;

@@ -100,6 +100,8 @@ async fn run(args: &ServeArgs, cluster: &Cluster, started: Instant) -> anyhow::R
             spool_dir: args.database.data_dir.join("spool"),
             flush_interval: Duration::from_millis(args.spend_flush_ms),
             salt_key,
+            redis_url: args.redis_url.as_ref().map(|url| url.to_string()),
+            reset_interval: Duration::from_secs(args.budget_reset_seconds),
         },
     )?;
 

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use super::{AppState, Services, Settings};
 use crate::crypto::Vault;
 use crate::db::Db;
+use crate::governance::{self, Counters, HolderCache};
 use crate::invalidation::{self, Caches};
 use crate::keys::KeyCache;
 use crate::routing::{DeploymentHealth, ModelCache};
@@ -24,6 +25,10 @@ pub struct RuntimeConfig {
     pub spool_dir: PathBuf,
     pub flush_interval: Duration,
     pub salt_key: Option<String>,
+    /// Redis for counters shared by replicas; `None` counts per process.
+    pub redis_url: Option<String>,
+    /// How often budget resets are looked for.
+    pub reset_interval: Duration,
 }
 
 /// State and background tasks.
@@ -31,6 +36,7 @@ pub struct Runtime {
     pub state: AppState,
     writer: SpendWriter,
     listener: JoinHandle<()>,
+    resets: JoinHandle<()>,
 }
 
 impl Runtime {
@@ -41,10 +47,18 @@ impl Runtime {
         let caches = Caches {
             keys: KeyCache::new(),
             models: ModelCache::new(),
+            holders: HolderCache::new(),
         };
+        let counters = match &config.redis_url {
+            Some(url) => Counters::shared(url)?,
+            None => Counters::local(),
+        };
+        let resets = governance::spawn_resets(db.clone(), config.reset_interval);
         let listener = invalidation::spawn(config.listen, caches.clone());
         let services = Services {
             keys: caches.keys,
+            holders: caches.holders,
+            counters,
             models: caches.models,
             upstream: Upstream::new(Vault::new(config.salt_key.as_deref()))?,
             health: Arc::new(DeploymentHealth::new()),
@@ -54,6 +68,7 @@ impl Runtime {
             state: AppState::new(db, settings, services),
             writer,
             listener,
+            resets,
         })
     }
 
@@ -62,5 +77,6 @@ impl Runtime {
         drop(self.state);
         self.writer.shutdown().await;
         self.listener.abort();
+        self.resets.abort();
     }
 }

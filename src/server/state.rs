@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use crate::config::ServeArgs;
 use crate::db::{AccountId, Db};
+use crate::governance::{Counters, HolderCache};
 use crate::keys::KeyCache;
 use crate::routing::{DeploymentHealth, ModelCache};
 use crate::spend::SpendQueue;
@@ -43,6 +44,8 @@ impl Settings {
 /// The long-lived services behind the handlers.
 pub struct Services {
     pub keys: KeyCache,
+    pub holders: HolderCache,
+    pub counters: Counters,
     pub models: ModelCache,
     pub upstream: Upstream,
     pub health: Arc<DeploymentHealth>,
@@ -89,6 +92,16 @@ impl AppState {
     /// Resolved virtual keys.
     pub fn keys(&self) -> &KeyCache {
         &self.0.services.keys
+    }
+
+    /// End users and accounts, with their limits.
+    pub fn holders(&self) -> &HolderCache {
+        &self.0.services.holders
+    }
+
+    /// Budget and rate-limit counters.
+    pub fn counters(&self) -> &Counters {
+        &self.0.services.counters
     }
 
     /// Per-account deployments.

@@ -9,6 +9,7 @@
 )]
 
 mod common;
+mod governance;
 mod isolation;
 mod migrate;
 mod providers;

@@ -161,6 +161,22 @@ pub async fn serve(
     default_account: AccountId,
     spool_dir: PathBuf,
 ) -> (SocketAddr, Runtime, tokio::task::JoinHandle<()>) {
+    serve_with(db, listen, default_account, spool_dir, None).await
+}
+
+/// The Redis the tests share (`ALCHEMI_TEST_REDIS_URL`, else the local one).
+pub fn redis_url() -> String {
+    std::env::var("ALCHEMI_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// Like `serve`, counting limits in the Redis at `redis_url` when given.
+pub async fn serve_with(
+    db: Db,
+    listen: tokio_postgres::Config,
+    default_account: AccountId,
+    spool_dir: PathBuf,
+    redis_url: Option<String>,
+) -> (SocketAddr, Runtime, tokio::task::JoinHandle<()>) {
     let runtime = Runtime::start(
         db,
         settings(default_account),
@@ -169,6 +185,8 @@ pub async fn serve(
             spool_dir,
             flush_interval: Duration::from_millis(50),
             salt_key: Some("test-salt".into()),
+            redis_url,
+            reset_interval: Duration::from_secs(3600),
         },
     )
     .unwrap();
