@@ -33,6 +33,27 @@ pub struct Subjects<'a> {
     pub under_pressure: bool,
 }
 
+impl Subjects<'_> {
+    /// True when any level has a budget (hard or soft).
+    pub fn has_budgets(&self) -> bool {
+        let budgeted =
+            |limits: &Limits| limits.max_budget.is_some() || limits.soft_budget.is_some();
+        let key = self.key.is_some_and(|key| {
+            budgeted(&key.limits)
+                || !key.model_max_budget.is_empty()
+                || key.team.as_ref().is_some_and(|team| budgeted(&team.limits))
+                || [&key.owner, &key.membership, &key.organization]
+                    .into_iter()
+                    .flatten()
+                    .any(|holder| budgeted(&holder.limits))
+        });
+        key || self
+            .end_user
+            .is_some_and(|end_user| budgeted(&end_user.limits))
+            || budgeted(&self.account_limits.limits)
+    }
+}
+
 /// A level with a budget.
 #[derive(Debug, Clone)]
 pub enum Level {

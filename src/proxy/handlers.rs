@@ -367,25 +367,29 @@ async fn admit(
         .await
         .map_err(ApiError::internal)?;
     let candidates = models.candidates(&request.route_model);
-    let prompt_tokens = prompt_chars(&request.body).div_ceil(4) as u64;
-    let output_tokens = match request.operation {
-        Operation::Embedding | Operation::Moderation | Operation::Rerank => 0,
-        _ => governance::output_cap(&request.body).unwrap_or(governance::DEFAULT_OUTPUT_TOKENS),
-    };
-    let subjects = Subjects {
+    let mut subjects = Subjects {
         account: caller.account,
         key: caller.key.as_deref(),
         end_user: end_user.as_deref(),
         account_limits: &account,
         model: &request.route_model,
-        reservation: governance::reservation(
+        reservation: None,
+        under_pressure: candidates.iter().any(|d| state.health().is_cooling(&d.id)),
+    };
+    // Pricing the call is only worth it when some level has a budget.
+    if subjects.has_budgets() {
+        let prompt_tokens = prompt_chars(&request.body).div_ceil(4) as u64;
+        let output_tokens = match request.operation {
+            Operation::Embedding | Operation::Moderation | Operation::Rerank => 0,
+            _ => governance::output_cap(&request.body).unwrap_or(governance::DEFAULT_OUTPUT_TOKENS),
+        };
+        subjects.reservation = governance::reservation(
             &candidates,
             &request.route_model,
             prompt_tokens,
             output_tokens,
-        ),
-        under_pressure: candidates.iter().any(|d| state.health().is_cooling(&d.id)),
-    };
+        );
+    }
     Admission::request(state.counters(), &subjects)
         .await
         .map_err(ApiError::from)
