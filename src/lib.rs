@@ -18,6 +18,7 @@ pub mod embedded;
 pub mod governance;
 pub mod invalidation;
 pub mod keys;
+pub mod management;
 pub mod migrate;
 pub mod pricing;
 pub mod providers;

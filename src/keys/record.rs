@@ -39,6 +39,8 @@ pub struct KeyRecord {
     pub team: Option<TeamRecord>,
     /// The key's user (`user_id`), when the row exists.
     pub owner: Option<Holder>,
+    /// That user's `user_role`, for the management API.
+    pub owner_role: Option<String>,
     /// The user's membership of the key's team.
     pub membership: Option<Holder>,
     /// The key's organization, else its team's.
@@ -101,6 +103,7 @@ struct TeamRow {
 struct HolderRow {
     user_id: Option<String>,
     organization_id: Option<String>,
+    user_role: Option<String>,
     spend: Option<f64>,
     models: Vec<String>,
     #[serde(flatten)]
@@ -176,7 +179,9 @@ pub async fn load_key(tx: &TenantTx, token: &str) -> Result<Option<KeyRecord>, D
         limits: team.limits,
         metadata: team.metadata,
     });
-    let owner = part::<HolderRow>(&row, 3)?.and_then(|user| {
+    let owner_row = part::<HolderRow>(&row, 3)?;
+    let owner_role = owner_row.as_ref().and_then(|user| user.user_role.clone());
+    let owner = owner_row.and_then(|user| {
         let id = user.user_id.clone()?;
         Some(user.into_holder(id, None))
     });
@@ -210,6 +215,7 @@ pub async fn load_key(tx: &TenantTx, token: &str) -> Result<Option<KeyRecord>, D
         metadata: key.metadata,
         team,
         owner,
+        owner_role,
         membership,
         organization,
     }))

@@ -149,7 +149,28 @@ impl From<Denial> for ApiError {
 }
 
 impl From<DbError> for ApiError {
+    /// Constraint violations are the client's mistake (a duplicate, a
+    /// reference to nothing, a value out of range); anything else is ours.
     fn from(err: DbError) -> Self {
-        Self::internal(err)
+        use tokio_postgres::error::SqlState;
+        let Some(code) = err.code() else {
+            return Self::internal(err);
+        };
+        let constraint = err.constraint().unwrap_or("a constraint").to_owned();
+        if *code == SqlState::UNIQUE_VIOLATION {
+            Self::bad_request(format!("already exists ({constraint})"))
+        } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
+            Self::bad_request(format!("refers to something that does not exist ({constraint})"))
+        } else if *code == SqlState::CHECK_VIOLATION || *code == SqlState::NOT_NULL_VIOLATION {
+            Self::bad_request(format!("a value is missing or not allowed ({constraint})"))
+        } else if *code == SqlState::INVALID_TEXT_REPRESENTATION
+            || *code == SqlState::INVALID_PARAMETER_VALUE
+            || *code == SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+            || *code == SqlState::DATATYPE_MISMATCH
+        {
+            Self::bad_request("a value has the wrong type or is out of range")
+        } else {
+            Self::internal(err)
+        }
     }
 }

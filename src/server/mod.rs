@@ -2,6 +2,7 @@
 //! bootstrap), the router, and graceful shutdown.
 
 mod bootstrap;
+mod docs;
 mod health;
 mod runtime;
 mod state;
@@ -29,13 +30,23 @@ pub use state::{AppState, Services, Settings};
 /// same one.
 pub fn app(state: AppState) -> Router {
     let root_redirect = state.settings().root_redirect_url.clone();
+    let docs_url = state.settings().docs_url.clone();
+    let (management, spec) = crate::management::router().split_for_parts();
+    let spec = std::sync::Arc::new(spec);
+    let json_spec = spec.clone();
     Router::new()
         .route(
             "/",
             get(move || async move { Redirect::temporary(&root_redirect) }),
         )
+        .route(
+            "/openapi.json",
+            get(move || docs::openapi_json(json_spec.clone())),
+        )
+        .route(&docs_url, get(move || docs::page(spec.clone())))
         .merge(health::router())
         .merge(crate::proxy::router())
+        .merge(management)
         .with_state(state)
 }
 

@@ -10,6 +10,7 @@
 
 mod common;
 mod governance;
+mod management;
 mod isolation;
 mod migrate;
 mod providers;
