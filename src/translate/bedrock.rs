@@ -1,15 +1,21 @@
-//! AWS Bedrock Runtime's Converse API: OpenAI chat requests as Converse
-//! bodies, Converse responses and stream events as OpenAI completions and
-//! chunks, the binary event-stream framing of `ConverseStream`, SigV4
-//! request signing and the operation URLs. No I/O: the caller sends.
+//! AWS Bedrock Runtime: OpenAI chat requests as Converse bodies, Converse
+//! responses and stream events as OpenAI completions and chunks, the binary
+//! event-stream framing of `ConverseStream`, OpenAI embeddings over
+//! `InvokeModel` (Titan and Cohere bodies), SigV4 request signing and the
+//! operation URLs. No I/O: the caller sends.
 
 mod content;
+mod embed;
 pub mod eventstream;
 mod request;
 mod response;
 pub mod sigv4;
 mod stream;
 
+pub use embed::{
+    EmbedFamily, cohere_reply_to_embeddings, cohere_request, embedding_texts, titan_request,
+    titan_to_embeddings,
+};
 pub use eventstream::EventStreamDecoder;
 pub use request::chat_to_converse;
 pub use response::converse_to_chat;
@@ -39,6 +45,16 @@ pub fn converse_url(base: &url::Url, model_id: &str, stream: bool) -> url::Url {
     } else {
         "converse"
     };
+    operation_url(base, model_id, operation)
+}
+
+/// The `InvokeModel` URL for a model under `base`: the model's own body
+/// format, used for embeddings.
+pub fn invoke_url(base: &url::Url, model_id: &str) -> url::Url {
+    operation_url(base, model_id, "invoke")
+}
+
+fn operation_url(base: &url::Url, model_id: &str, operation: &str) -> url::Url {
     let prefix = base.path().trim_end_matches('/');
     let model = utf8_percent_encode(model_id, PATH_SEGMENT);
     let mut url = base.clone();
@@ -104,6 +120,15 @@ mod tests {
             )
             .path(),
             "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-3-5-sonnet/converse"
+        );
+    }
+
+    #[test]
+    fn invoke_url_names_the_model_once() {
+        let base = url::Url::parse("https://bedrock-runtime.us-east-1.amazonaws.com").unwrap();
+        assert_eq!(
+            invoke_url(&base, "amazon.titan-embed-text-v2:0").as_str(),
+            "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.titan-embed-text-v2%3A0/invoke"
         );
     }
 

@@ -1,12 +1,14 @@
 //! Translations between OpenAI's chat format, which the gateway speaks
 //! internally, and the native formats of other providers (and Anthropic's
-//! Messages format, which clients may speak to us). Pure functions over
+//! Messages format and OpenAI's Responses format, which clients may speak
+//! to us). Pure functions over
 //! `serde_json::Value`: no I/O, so every mapping is unit-tested.
 
 pub mod anthropic;
 pub mod bedrock;
 pub mod cohere;
 pub mod gemini;
+pub mod responses;
 
 use serde_json::Value;
 
@@ -30,16 +32,21 @@ impl Usage {
         self.prompt_tokens + self.completion_tokens
     }
 
-    /// Reads an OpenAI `usage` object (chat, completions, embeddings).
+    /// Reads an OpenAI `usage` object (chat, completions, embeddings), or
+    /// the Responses API's, which says `input`/`output` for prompt/completion.
     pub fn from_openai(usage: &serde_json::Value) -> Self {
         let count = |value: &serde_json::Value| value.as_u64().unwrap_or(0);
+        let either =
+            |chat: &str, responses: &str| count(&usage[chat]).max(count(&usage[responses]));
         Self {
-            prompt_tokens: count(&usage["prompt_tokens"]),
-            completion_tokens: count(&usage["completion_tokens"]),
+            prompt_tokens: either("prompt_tokens", "input_tokens"),
+            completion_tokens: either("completion_tokens", "output_tokens"),
             cache_read_input_tokens: count(&usage["prompt_tokens_details"]["cached_tokens"])
+                .max(count(&usage["input_tokens_details"]["cached_tokens"]))
                 .max(count(&usage["cache_read_input_tokens"])),
             cache_creation_input_tokens: count(&usage["cache_creation_input_tokens"]),
-            reasoning_tokens: count(&usage["completion_tokens_details"]["reasoning_tokens"]),
+            reasoning_tokens: count(&usage["completion_tokens_details"]["reasoning_tokens"])
+                .max(count(&usage["output_tokens_details"]["reasoning_tokens"])),
         }
     }
 
@@ -102,5 +109,27 @@ pub(crate) fn content_text(content: &Value, field: &str) -> Result<String, Trans
             field,
             "must be a string or an array of parts",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn usage_is_read_in_chat_and_responses_spelling() {
+        let chat = Usage::from_openai(&json!({
+            "prompt_tokens": 15, "completion_tokens": 7, "total_tokens": 22,
+            "prompt_tokens_details": {"cached_tokens": 4},
+        }));
+        let responses = Usage::from_openai(&json!({
+            "input_tokens": 15, "input_tokens_details": {"cached_tokens": 4},
+            "output_tokens": 7, "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": 22,
+        }));
+        assert_eq!(chat, responses);
+        assert_eq!(responses.prompt_tokens, 15);
+        assert_eq!(responses.cache_read_input_tokens, 4);
     }
 }

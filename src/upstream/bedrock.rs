@@ -1,16 +1,20 @@
-//! AWS Bedrock Runtime's Converse API (`bedrock/<model id>`): chat requests
-//! signed with SigV4 (or a Bedrock API key), replies translated back, and
-//! ConverseStream's binary event stream decoded into chunks.
+//! AWS Bedrock Runtime (`bedrock/<model id>`): chat requests over the
+//! Converse API and embeddings over InvokeModel, signed with SigV4 (or a
+//! Bedrock API key), replies translated back, and ConverseStream's binary
+//! event stream decoded into chunks.
 
+use serde_json::Value;
 use url::Url;
 
 use super::native::{self, ErrorReply};
 use super::stream::{ChunkStream, StreamFormat};
 use super::{UpstreamError, UpstreamReply, UpstreamRequest};
 use crate::crypto::Vault;
+use crate::providers::Operation;
 use crate::translate::bedrock::{
-    AwsCredentials, ConverseStreamToChat, EventStreamDecoder, chat_to_converse, converse_to_chat,
-    converse_url, sign,
+    AwsCredentials, ConverseStreamToChat, EmbedFamily, EventStreamDecoder, chat_to_converse,
+    cohere_reply_to_embeddings, cohere_request, converse_to_chat, converse_url, embedding_texts,
+    invoke_url, sign, titan_request, titan_to_embeddings,
 };
 
 /// The region when neither the deployment nor the environment names one.
@@ -72,75 +76,130 @@ fn auth(vault: &Vault, request: &UpstreamRequest<'_>) -> Result<Auth, UpstreamEr
     }
 }
 
-/// Sends a chat request to a Bedrock deployment.
+/// Where and how a deployment's calls go: the signing region, the runtime
+/// endpoint and the credentials.
+struct Target {
+    region: String,
+    base: Url,
+    auth: Auth,
+}
+
+impl Target {
+    fn of(vault: &Vault, request: &UpstreamRequest<'_>) -> Result<Self, UpstreamError> {
+        let region = setting(
+            vault,
+            request,
+            "aws_region_name",
+            &["AWS_REGION", "AWS_DEFAULT_REGION"],
+        )?
+        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+        let base = request
+            .deployment
+            .api_base
+            .clone()
+            .or_else(|| param(request, "aws_bedrock_runtime_endpoint").map(str::to_owned))
+            .unwrap_or_else(|| format!("https://bedrock-runtime.{region}.amazonaws.com"));
+        let base = Url::parse(&base).map_err(|err| {
+            UpstreamError::Config(format!(
+                "deployment {} has a bad Bedrock endpoint: {err}",
+                request.deployment.id
+            ))
+        })?;
+        Ok(Self {
+            auth: auth(vault, request)?,
+            region,
+            base,
+        })
+    }
+
+    /// POSTs a JSON body to `url`, signed for this instant; an error status
+    /// is read as a Bedrock exception.
+    async fn post(
+        &self,
+        http: &reqwest::Client,
+        request: &UpstreamRequest<'_>,
+        url: Url,
+        body: &Value,
+        accept: &str,
+    ) -> Result<reqwest::Response, UpstreamError> {
+        let body = serde_json::to_vec(body)
+            .map_err(|err| UpstreamError::Protocol(format!("cannot encode the request: {err}")))?;
+        let mut headers = vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("accept".to_owned(), accept.to_owned()),
+        ];
+        headers.extend(native::extra_headers(request));
+        match &self.auth {
+            Auth::SigV4(credentials) => {
+                let signed = sign(
+                    "POST",
+                    &url,
+                    &headers,
+                    &body,
+                    credentials,
+                    &self.region,
+                    "bedrock",
+                    chrono::Utc::now(),
+                )
+                .map_err(|err| UpstreamError::Config(err.0))?;
+                headers.extend(signed);
+            }
+            Auth::Bearer(key) => {
+                headers.push(("authorization".to_owned(), format!("Bearer {key}")));
+            }
+        }
+        let mut builder = http.post(url).timeout(request.timeout).body(body);
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        native::send(builder, status_error).await
+    }
+}
+
+/// Sends a chat or embeddings request to a Bedrock deployment.
 pub(super) async fn send(
     http: &reqwest::Client,
     vault: &Vault,
     request: UpstreamRequest<'_>,
 ) -> Result<UpstreamReply, UpstreamError> {
-    if !native::is_chat(request.operation) {
-        return Err(native::unsupported(&request));
+    match request.operation {
+        operation if native::is_chat(operation) => {
+            let target = Target::of(vault, &request)?;
+            converse(http, &target, request).await
+        }
+        Operation::Embedding => {
+            let family = EmbedFamily::of(&request.model).ok_or_else(|| {
+                UpstreamError::Config(format!(
+                    "{} is not a Bedrock embedding model (Titan Embed or Cohere Embed) (deployment {})",
+                    request.model, request.deployment.id
+                ))
+            })?;
+            let target = Target::of(vault, &request)?;
+            embed(http, &target, family, request).await
+        }
+        _ => Err(native::unsupported(&request)),
     }
-    let region = setting(
-        vault,
-        &request,
-        "aws_region_name",
-        &["AWS_REGION", "AWS_DEFAULT_REGION"],
-    )?
-    .unwrap_or_else(|| DEFAULT_REGION.to_owned());
-    let base = request
-        .deployment
-        .api_base
-        .clone()
-        .or_else(|| param(&request, "aws_bedrock_runtime_endpoint").map(str::to_owned))
-        .unwrap_or_else(|| format!("https://bedrock-runtime.{region}.amazonaws.com"));
-    let base = Url::parse(&base).map_err(|err| {
-        UpstreamError::Config(format!(
-            "deployment {} has a bad Bedrock endpoint: {err}",
-            request.deployment.id
-        ))
-    })?;
+}
+
+/// A chat request over Converse (or ConverseStream).
+async fn converse(
+    http: &reqwest::Client,
+    target: &Target,
+    request: UpstreamRequest<'_>,
+) -> Result<UpstreamReply, UpstreamError> {
     // LiteLLM's `bedrock/converse/<model>` names the route; Converse is the only one here.
     let model = request
         .model
         .strip_prefix("converse/")
         .unwrap_or(&request.model);
-    let url = converse_url(&base, model, request.stream);
+    let url = converse_url(&target.base, model, request.stream);
     let body = chat_to_converse(&request.body).map_err(native::request_error)?;
-    let body = serde_json::to_vec(&body)
-        .map_err(|err| UpstreamError::Protocol(format!("cannot encode the request: {err}")))?;
     let accept = if request.stream {
         "application/vnd.amazon.eventstream"
     } else {
         "application/json"
     };
-    let mut headers = vec![
-        ("content-type".to_owned(), "application/json".to_owned()),
-        ("accept".to_owned(), accept.to_owned()),
-    ];
-    headers.extend(native::extra_headers(&request));
-    match auth(vault, &request)? {
-        Auth::SigV4(credentials) => {
-            let signed = sign(
-                "POST",
-                &url,
-                &headers,
-                &body,
-                &credentials,
-                &region,
-                "bedrock",
-                chrono::Utc::now(),
-            )
-            .map_err(|err| UpstreamError::Config(err.0))?;
-            headers.extend(signed);
-        }
-        Auth::Bearer(key) => headers.push(("authorization".to_owned(), format!("Bearer {key}"))),
-    }
-    let mut builder = http.post(url).timeout(request.timeout).body(body);
-    for (name, value) in headers {
-        builder = builder.header(name, value);
-    }
-    let response = native::send(builder, status_error).await?;
+    let response = target.post(http, &request, url, &body, accept).await?;
     if request.stream {
         return Ok(UpstreamReply::Stream(ChunkStream::new(
             response,
@@ -154,6 +213,51 @@ pub(super) async fn send(
     converse_to_chat(&reply, &request.model)
         .map(UpstreamReply::Json)
         .map_err(native::response_error)
+}
+
+/// An embeddings request over InvokeModel: one call per text for Titan,
+/// one call for the whole batch for Cohere.
+async fn embed(
+    http: &reqwest::Client,
+    target: &Target,
+    family: EmbedFamily,
+    request: UpstreamRequest<'_>,
+) -> Result<UpstreamReply, UpstreamError> {
+    let texts = embedding_texts(&request.body).map_err(native::request_error)?;
+    let url = invoke_url(&target.base, &request.model);
+    let call = |body: Value| {
+        let (url, request) = (url.clone(), &request);
+        async move {
+            let response = target
+                .post(http, request, url, &body, "application/json")
+                .await?;
+            let tokens = response
+                .headers()
+                .get("x-amzn-bedrock-input-token-count")
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.parse::<u64>().ok())
+                .unwrap_or(0);
+            Ok::<_, UpstreamError>((native::read_json(response).await?, tokens))
+        }
+    };
+    let list = match family {
+        EmbedFamily::Titan => {
+            let calls = texts
+                .iter()
+                .map(|text| call(titan_request(text, &request.body)));
+            let replies: Vec<Value> = futures::future::try_join_all(calls)
+                .await?
+                .into_iter()
+                .map(|(reply, _)| reply)
+                .collect();
+            titan_to_embeddings(&replies, &request.model).map_err(native::response_error)?
+        }
+        EmbedFamily::Cohere => {
+            let (reply, tokens) = call(cohere_request(&texts, &request.body)).await?;
+            cohere_reply_to_embeddings(&reply, &request.model, tokens)
+        }
+    };
+    Ok(UpstreamReply::Json(list))
 }
 
 /// The HTTP status AWS answers a Bedrock exception with; stream exceptions

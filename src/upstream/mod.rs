@@ -10,6 +10,7 @@ mod error;
 mod gemini;
 mod native;
 mod openai;
+mod responses;
 mod stream;
 
 use std::time::Duration;
@@ -84,13 +85,20 @@ impl Upstream {
 
     /// Sends one request and returns the reply (a stream starts once the
     /// upstream answered 2xx; an error status is returned as an error).
+    /// Text completions and Responses asked of a native provider are asked
+    /// as chat, and the answer is reshaped.
     pub async fn send(&self, request: UpstreamRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
         let style = request.deployment.provider.style;
-        if request.operation == Operation::Completion
-            && !matches!(style, ApiStyle::OpenAi | ApiStyle::Azure)
-        {
+        let native = !matches!(style, ApiStyle::OpenAi | ApiStyle::Azure);
+        if native && request.operation == Operation::Completion {
             let chat = completion::as_chat(request)?;
             return Box::pin(self.send(chat)).await.map(completion::reply);
+        }
+        if native && request.operation == Operation::Responses {
+            let model = request.model.clone();
+            let (chat, echo) = responses::as_chat(request)?;
+            let reply = Box::pin(self.send(chat)).await?;
+            return responses::reply(reply, echo, &model);
         }
         match style {
             ApiStyle::OpenAi | ApiStyle::Azure => {

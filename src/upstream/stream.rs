@@ -38,6 +38,27 @@ pub enum StreamFormat {
 
 type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
+/// Turns a stream's chunks into another format (chat chunks into text
+/// completion chunks, or into Responses events), keeping what state it needs.
+pub(super) trait Reshape: Send {
+    /// What one chunk becomes (any number of chunks or events).
+    fn chunk(&mut self, chunk: Value) -> Vec<Value>;
+
+    /// What comes once the stream ended cleanly.
+    fn end(&mut self) -> Vec<Value> {
+        Vec::new()
+    }
+}
+
+/// A stateless one-to-one reshaping.
+struct EachChunk(fn(Value) -> Value);
+
+impl Reshape for EachChunk {
+    fn chunk(&mut self, chunk: Value) -> Vec<Value> {
+        vec![(self.0)(chunk)]
+    }
+}
+
 /// Pulls chunks from a provider stream; dropping it drops the connection,
 /// which cancels the provider call.
 pub struct ChunkStream {
@@ -47,8 +68,12 @@ pub struct ChunkStream {
     ready: VecDeque<Value>,
     usage: Option<Usage>,
     finished: bool,
-    /// Reshapes each chunk (chat chunks into text-completion chunks).
-    reshape: Option<fn(Value) -> Value>,
+    /// Reshapes the chunks before they are handed out.
+    reshape: Option<Box<dyn Reshape>>,
+    /// Reshaped chunks waiting to be handed out.
+    reshaped: VecDeque<Value>,
+    /// Set once the stream failed: a reshaper is then not asked to end it.
+    failed: bool,
     drained: bool,
 }
 
@@ -66,7 +91,13 @@ impl ChunkStream {
     }
 
     /// Applies `reshape` to every chunk this stream yields from now on.
-    pub(super) fn reshaped(mut self, reshape: fn(Value) -> Value) -> Self {
+    pub(super) fn reshaped(self, reshape: fn(Value) -> Value) -> Self {
+        self.reshaped_by(Box::new(EachChunk(reshape)))
+    }
+
+    /// Passes every chunk from now on, and the end of the stream, through
+    /// `reshape`.
+    pub(super) fn reshaped_by(mut self, reshape: Box<dyn Reshape>) -> Self {
         self.reshape = Some(reshape);
         self
     }
@@ -80,6 +111,8 @@ impl ChunkStream {
             usage: None,
             finished: false,
             reshape: None,
+            reshaped: VecDeque::new(),
+            failed: false,
             drained: false,
         }
     }
@@ -87,33 +120,41 @@ impl ChunkStream {
     /// The next chunk, `None` at the end of the stream.
     pub async fn next(&mut self) -> Option<Result<Value, UpstreamError>> {
         loop {
+            if let Some(chunk) = self.reshaped.pop_front() {
+                return Some(Ok(chunk));
+            }
             if let Some(chunk) = self.ready.pop_front() {
-                return Some(Ok(match self.reshape {
-                    Some(reshape) => reshape(chunk),
-                    None => chunk,
-                }));
+                match &mut self.reshape {
+                    Some(reshape) => self.reshaped.extend(reshape.chunk(chunk)),
+                    None => return Some(Ok(chunk)),
+                }
+                continue;
             }
             if self.finished {
+                if !self.failed
+                    && let Some(mut reshape) = self.reshape.take()
+                {
+                    self.reshaped.extend(reshape.end());
+                    continue;
+                }
                 self.drain().await;
                 return None;
             }
-            match self.bytes.next().await {
-                Some(Ok(bytes)) => {
-                    if let Err(err) = self.accept_bytes(&bytes) {
-                        self.finished = true;
-                        return Some(Err(err));
-                    }
-                }
+            let failure = match self.bytes.next().await {
+                Some(Ok(bytes)) => self.accept_bytes(&bytes).err(),
                 Some(Err(err)) => {
                     self.finished = true;
-                    return Some(Err(super::openai::transport_error(err)));
+                    Some(super::openai::transport_error(err))
                 }
                 None => {
                     self.finished = true;
-                    if let Err(err) = self.accept_end() {
-                        return Some(Err(err));
-                    }
+                    self.accept_end().err()
                 }
+            };
+            if let Some(err) = failure {
+                self.finished = true;
+                self.failed = true;
+                return Some(Err(err));
             }
         }
     }
@@ -280,6 +321,46 @@ mod tests {
         let items = drain(&mut stream).await;
         assert_eq!(items.len(), 1);
         assert_eq!(stream.usage().map(|u| u.total_tokens()), Some(5));
+    }
+
+    /// Numbers the chunks it sees and says how many at the end.
+    struct Counting(u64);
+
+    impl Reshape for Counting {
+        fn chunk(&mut self, _: Value) -> Vec<Value> {
+            self.0 += 1;
+            vec![json!(self.0), json!(self.0)]
+        }
+
+        fn end(&mut self) -> Vec<Value> {
+            vec![json!({"end": self.0})]
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reshaper_may_split_chunks_and_closes_a_clean_stream() {
+        let body = b"data: {\"a\":1}\n\ndata: {\"a\":2}\n\ndata: [DONE]\n\n";
+        let mut stream = stream_of(body, StreamFormat::OpenAi).reshaped_by(Box::new(Counting(0)));
+        let items: Vec<Value> = drain(&mut stream)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            items,
+            [json!(1), json!(1), json!(2), json!(2), json!({"end": 2})]
+        );
+
+        let body = b"data: {\"a\":1}\n\ndata: {\"error\":{\"message\":\"boom\"}}\n\n";
+        let mut stream = stream_of(body, StreamFormat::OpenAi).reshaped_by(Box::new(Counting(0)));
+        let items = drain(&mut stream).await;
+        assert!(matches!(items[0], Err(UpstreamError::Status { .. })));
+        assert!(
+            items
+                .iter()
+                .all(|item| !matches!(item, Ok(v) if v.get("end").is_some())),
+            "a failed stream is not closed as if it ended"
+        );
     }
 
     #[tokio::test]

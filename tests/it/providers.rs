@@ -12,6 +12,7 @@ mod anthropic;
 mod bedrock;
 mod cohere;
 mod gemini;
+mod responses;
 
 const SPEND_LOGS: &str = "SELECT * FROM \"LiteLLM_SpendLogs\" ORDER BY \"startTime\"";
 

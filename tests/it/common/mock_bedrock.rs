@@ -1,11 +1,18 @@
 //! A local Bedrock Runtime, faithful to its wire format: `POST
-//! /model/{modelId}/converse` (JSON) and `/converse-stream` (binary AWS
-//! event-stream frames with prelude and message CRCs), every request
+//! /model/{modelId}/converse` (JSON), `/converse-stream` (binary AWS
+//! event-stream frames with prelude and message CRCs) and `/invoke` (the
+//! model family's own body: Titan and Cohere embeddings, with the token
+//! count in `x-amzn-bedrock-input-token-count`), every request
 //! authenticated by a SigV4 `Authorization` header that is checked for
 //! form and recomputed here independently; errors as `{"message"}` with the
 //! exception named in `x-amzn-ErrorType`. By model id:
 //! - `bedrock-invalid-model`: 400 `ValidationException`;
 //! - `throttled-stream`: a stream whose first message is a `throttlingException`;
+//! - `amazon.titan-embed-text-*`: one `inputText` (a token per word), a
+//!   vector of `dimensions` (256, 512 or 1024) floats whose first is the
+//!   text's length in hundredths;
+//! - `cohere.embed-*`: `texts` (1 to 96) with a valid `input_type`, one
+//!   1024-float vector each, built the same way;
 //! - with a `toolConfig` and no `toolResult` yet: a `toolUse` answer;
 //! - otherwise text, usage 10 input / 6 output.
 
@@ -83,6 +90,9 @@ async fn converse(
             "The provided model identifier is invalid.",
         );
     }
+    if operation == "invoke" {
+        return invoke(&model, &body);
+    }
     if body["messages"].as_array().is_none_or(Vec::is_empty) {
         return error(
             StatusCode::BAD_REQUEST,
@@ -95,6 +105,120 @@ async fn converse(
         "converse-stream" => stream(&model),
         _ => error(StatusCode::NOT_FOUND, "UnknownOperationException", ""),
     }
+}
+
+/// InvokeModel for the embedding models: validates the family's body as
+/// Bedrock does (required fields, allowed values, no extraneous keys).
+fn invoke(model: &str, body: &Value) -> Response {
+    let invalid = |message: &str| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+            &format!(
+                "Malformed input request: {message}, please reformat your input and try again."
+            ),
+        )
+    };
+    let Some(fields) = body.as_object() else {
+        return invalid("expected a JSON object");
+    };
+    if model.starts_with("amazon.titan-embed-text") {
+        if let Some(key) = fields.keys().find(|k| {
+            !["inputText", "dimensions", "normalize", "embeddingTypes"].contains(&k.as_str())
+        }) {
+            return invalid(&format!("extraneous key [{key}] is not permitted"));
+        }
+        let Some(text) = body["inputText"].as_str().filter(|t| !t.is_empty()) else {
+            return invalid("#/inputText: expected minLength: 1");
+        };
+        let dimensions = body["dimensions"].as_u64().unwrap_or(1024);
+        if ![256, 512, 1024].contains(&dimensions) {
+            return invalid("#/dimensions: 256, 512 or 1024 expected");
+        }
+        let tokens = words(text);
+        return embedded(
+            json!({"embedding": vector(text, dimensions), "inputTextTokenCount": tokens}),
+            tokens,
+        );
+    }
+    if model.starts_with("cohere.embed") {
+        if let Some(key) = fields.keys().find(|k| {
+            ![
+                "texts",
+                "input_type",
+                "truncate",
+                "embedding_types",
+                "images",
+            ]
+            .contains(&k.as_str())
+        }) {
+            return invalid(&format!("extraneous key [{key}] is not permitted"));
+        }
+        let texts: Vec<&str> = body["texts"]
+            .as_array()
+            .map(|texts| texts.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if texts.is_empty()
+            || texts.len() > 96
+            || Some(texts.len()) != body["texts"].as_array().map(Vec::len)
+        {
+            return invalid("#/texts: expected 1 to 96 strings");
+        }
+        let kinds = [
+            "search_document",
+            "search_query",
+            "classification",
+            "clustering",
+        ];
+        if !body["input_type"]
+            .as_str()
+            .is_some_and(|kind| kinds.contains(&kind))
+        {
+            return invalid(
+                "#/input_type: search_document, search_query, classification or clustering expected",
+            );
+        }
+        let tokens = texts.iter().map(|text| words(text)).sum();
+        let embeddings: Vec<Vec<f64>> = texts.iter().map(|text| vector(text, 1024)).collect();
+        return embedded(
+            json!({"id": "emb-3f6c1b2a", "embeddings": embeddings, "texts": texts, "response_type": "embeddings_floats"}),
+            tokens,
+        );
+    }
+    error(
+        StatusCode::BAD_REQUEST,
+        "ValidationException",
+        "The provided model identifier is invalid.",
+    )
+}
+
+/// An InvokeModel answer with the token count Bedrock reports in headers.
+fn embedded(body: Value, input_tokens: u64) -> Response {
+    (
+        [
+            ("x-amzn-bedrock-input-token-count", input_tokens.to_string()),
+            ("x-amzn-bedrock-invocation-latency", "42".to_owned()),
+        ],
+        Json(body),
+    )
+        .into_response()
+}
+
+fn words(text: &str) -> u64 {
+    text.split_whitespace().count() as u64
+}
+
+/// A vector of `dimensions` floats whose first tells the text apart.
+fn vector(text: &str, dimensions: u64) -> Vec<f64> {
+    (0..dimensions)
+        .map(|i| {
+            if i == 0 {
+                text.len() as f64 / 100.0
+            } else {
+                (i % 7) as f64 / 8.0
+            }
+        })
+        .collect()
 }
 
 fn answer(body: &Value) -> Value {

@@ -4,7 +4,8 @@
 use serde_json::json;
 
 use super::{
-    app_with, assert_error, call, hello, logged_tokens, stream, streamed_text, tool_round,
+    app_with, assert_error, call, hello, logged_tokens, responses, stream, streamed_text,
+    tool_round,
 };
 use crate::common::app::TestApp;
 use crate::common::mock_anthropic::MockAnthropic;
@@ -108,4 +109,34 @@ async fn legacy_completions_are_served_as_chat() {
     assert_eq!(answer["model"], "claude");
     let sent = mock.received().last().cloned().unwrap();
     assert_eq!(sent.body["messages"][0]["content"][0]["text"], "Say hello");
+}
+
+#[tokio::test]
+async fn responses_are_served_as_chat() {
+    let (app, key, mock) = setup().await;
+    let (text, usage) = responses::plain(&app, &key, "claude").await;
+    assert_eq!(text, "Hello from Claude");
+    assert_eq!(usage, (15, 7));
+    let sent = &mock.received()[0];
+    assert_eq!(sent.body["system"], "Be brief.");
+    assert_eq!(sent.body["max_tokens"], 64);
+    assert_eq!(sent.body["temperature"], 0.5);
+    assert_eq!(sent.body["messages"][0]["content"][0]["text"], "Say hello");
+
+    let call_id = responses::tool_round(&app, &key, "claude").await;
+    let received = mock.received();
+    assert_eq!(received[1].body["tools"][0]["name"], "get_weather");
+    let turns = received[2].body["messages"].as_array().unwrap();
+    assert_eq!(turns[1]["content"][0]["text"], "Let me check.");
+    assert_eq!(turns[1]["content"][1]["type"], "tool_use");
+    assert_eq!(turns[2]["content"][0]["tool_use_id"], call_id.as_str());
+}
+
+#[tokio::test]
+async fn responses_stream_as_events_and_are_billed() {
+    let (app, key, mock) = setup().await;
+    let (text, usage) = responses::streamed(&app, &key, "claude").await;
+    assert_eq!(mock.received()[0].body["stream"], true);
+    assert_eq!(text, "Hello from Claude");
+    assert_eq!(usage, (15, 7));
 }

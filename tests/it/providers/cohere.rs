@@ -4,7 +4,8 @@
 use serde_json::json;
 
 use super::{
-    app_with, assert_error, call, hello, logged_tokens, stream, streamed_text, tool_round,
+    app_with, assert_error, call, hello, logged_tokens, responses, stream, streamed_text,
+    tool_round,
 };
 use crate::common::app::TestApp;
 use crate::common::mock_cohere::MockCohere;
@@ -112,4 +113,12 @@ async fn embeddings_and_rerank() {
         sent.body["documents"],
         json!(["Berlin is in Germany", "Paris is the capital of France"])
     );
+}
+
+#[tokio::test]
+async fn responses_are_served_as_chat() {
+    let (app, key, _mock) = setup().await;
+    let (text, usage) = responses::plain(&app, &key, "command").await;
+    assert_eq!(text, "Hello from Cohere");
+    assert_eq!(usage, (71, 4));
 }

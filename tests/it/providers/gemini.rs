@@ -4,7 +4,8 @@
 use serde_json::json;
 
 use super::{
-    app_with, assert_error, call, hello, logged_tokens, stream, streamed_text, tool_round,
+    app_with, assert_error, call, hello, logged_tokens, responses, stream, streamed_text,
+    tool_round,
 };
 use crate::common::app::TestApp;
 use crate::common::mock_gemini::MockGemini;
@@ -109,4 +110,48 @@ async fn embeddings_go_through_batch_embed_contents() {
     );
     let (prompt, _) = logged_tokens(&app).await;
     assert!(prompt > 0, "Gemini counts none, so tokens are estimated");
+}
+
+#[tokio::test]
+async fn responses_are_served_as_chat() {
+    let (app, key, mock) = setup().await;
+    let (text, usage) = responses::plain(&app, &key, "gemini").await;
+    assert_eq!(text, "Hello from Gemini");
+    assert_eq!(usage, (8, 5));
+    let sent = &mock.received()[0];
+    assert_eq!(sent.path, "/v1beta/models/gemini-2.0-flash:generateContent");
+    assert_eq!(
+        sent.body["systemInstruction"]["parts"][0]["text"],
+        "Be brief."
+    );
+    assert_eq!(sent.body["generationConfig"]["maxOutputTokens"], 64);
+    assert_eq!(sent.body["contents"][0]["parts"][0]["text"], "Say hello");
+
+    responses::tool_round(&app, &key, "gemini").await;
+    let received = mock.received();
+    assert_eq!(
+        received[1].body["tools"][0]["functionDeclarations"][0]["name"],
+        "get_weather"
+    );
+    let contents = received[2].body["contents"].as_array().unwrap();
+    assert_eq!(
+        contents[1]["parts"][0]["functionCall"]["args"],
+        json!({"city": "Paris"})
+    );
+    assert_eq!(
+        contents[2]["parts"][0]["functionResponse"]["name"],
+        "get_weather"
+    );
+}
+
+#[tokio::test]
+async fn responses_stream_as_events_and_are_billed() {
+    let (app, key, mock) = setup().await;
+    let (text, usage) = responses::streamed(&app, &key, "gemini").await;
+    assert_eq!(
+        mock.received()[0].path,
+        "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse"
+    );
+    assert_eq!(text, "Hello from Gemini");
+    assert_eq!(usage, (8, 5));
 }
