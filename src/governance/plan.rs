@@ -151,11 +151,12 @@ impl Plan {
     fn budgets(&mut self, subjects: &Subjects<'_>, reservation: f64) {
         if let Some(key) = subjects.key {
             let alias = key.key_alias.clone();
+            let epoch = key.metadata["spend_epoch"].as_i64().unwrap_or(0);
             self.budget(
                 Level::Key {
                     alias: alias.clone(),
                 },
-                &key.token,
+                &format!("{}.{epoch}", key.token),
                 key.spend,
                 &key.limits,
                 reservation,

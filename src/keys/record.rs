@@ -209,7 +209,7 @@ pub async fn load_key(tx: &TenantTx, token: &str) -> Result<Option<KeyRecord>, D
         blocked: key.blocked.unwrap_or(false),
         expires: key.expires,
         spend: key.spend,
-        limits: key.limits.or(key_budget.as_ref()),
+        limits: with_temporary_increase(key.limits.or(key_budget.as_ref()), &key.metadata),
         model_max_budget: key.model_max_budget.unwrap_or_default(),
         model_spend: key.model_spend.unwrap_or_default(),
         metadata: key.metadata,
@@ -219,4 +219,20 @@ pub async fn load_key(tx: &TenantTx, token: &str) -> Result<Option<KeyRecord>, D
         membership,
         organization,
     }))
+}
+
+/// `/key/update`'s `temp_budget_increase` raises the budget until
+/// `temp_budget_expiry`.
+fn with_temporary_increase(mut limits: Limits, metadata: &Value) -> Limits {
+    let increase = metadata["temp_budget_increase"].as_f64().unwrap_or(0.0);
+    let until = metadata["temp_budget_expiry"]
+        .as_str()
+        .and_then(|text| text.parse::<DateTime<Utc>>().ok());
+    if increase > 0.0
+        && until.is_some_and(|until| until > Utc::now())
+        && let Some(max_budget) = limits.max_budget
+    {
+        limits.max_budget = Some(max_budget + increase);
+    }
+    limits
 }

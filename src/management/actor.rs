@@ -4,8 +4,8 @@
 //! super admin; a virtual key acts with its user's `user_role`.
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 
 use crate::AppState;
 use crate::db::AccountId;

@@ -45,7 +45,13 @@ pub async fn record(tx: &TenantTx, actor: &Actor, change: Change<'_>) -> Result<
 /// Secrets never reach the audit log.
 fn redact(mut value: Value) -> Value {
     if let Value::Object(map) = &mut value {
-        for field in ["password", "api_key", "key", "credential_values", "client_secret"] {
+        for field in [
+            "password",
+            "api_key",
+            "key",
+            "credential_values",
+            "client_secret",
+        ] {
             if let Some(entry) = map.get_mut(field)
                 && !entry.is_null()
             {
@@ -68,7 +74,8 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_at_any_depth() {
-        let value = redact(json!({"password": "p", "litellm_params": {"api_key": "sk-x"}, "name": "n"}));
+        let value =
+            redact(json!({"password": "p", "litellm_params": {"api_key": "sk-x"}, "name": "n"}));
         assert_eq!(value["password"], "<redacted>");
         assert_eq!(value["litellm_params"]["api_key"], "<redacted>");
         assert_eq!(value["name"], "n");

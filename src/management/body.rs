@@ -22,7 +22,11 @@ fn invalid(what: &str, err: impl std::fmt::Display, path: String) -> ApiError {
     } else {
         format!("invalid {what}: {path}: {err}")
     };
-    let mut error = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", message);
+    let mut error = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request_error",
+        message,
+    );
     if !path.is_empty() && path != "." {
         error = error.with_param(&path);
     }

@@ -10,10 +10,10 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::Actor;
 use super::audit::{self, Change};
 use super::body::{Body, Query};
 use super::rows::{self, Field, Kind};
-use super::Actor;
 use crate::AppState;
 use crate::governance::Period;
 use crate::proxy::ApiError;
@@ -35,7 +35,10 @@ const FIELDS: [Field; 9] = [
 
 /// A budget's fields (all optional; `budget_id` is generated when absent).
 #[derive(Debug, Deserialize, ToSchema)]
-#[expect(dead_code, reason = "documents the request; the handler reads the raw object")]
+#[expect(
+    dead_code,
+    reason = "documents the request; the handler reads the raw object"
+)]
 pub struct BudgetRequest {
     budget_id: Option<String>,
     max_budget: Option<f64>,
@@ -104,7 +107,18 @@ async fn create(
     let tx = state.db().tenant(actor.account).await?;
     let stored = rows::insert(&tx, TABLE, row).await?;
     let id = stored["budget_id"].as_str().unwrap_or_default().to_owned();
-    audit::record(&tx, &actor, Change { action: "created", table: TABLE, object_id: &id, before: None, after: Some(stored.clone()) }).await?;
+    audit::record(
+        &tx,
+        &actor,
+        Change {
+            action: "created",
+            table: TABLE,
+            object_id: &id,
+            before: None,
+            after: Some(stored.clone()),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(stored))
 }
@@ -124,10 +138,22 @@ async fn update(
     check_duration(&changes)?;
     changes.insert("updated_by".into(), json!(actor.label()));
     let tx = state.db().tenant(actor.account).await?;
-    let Some((before, after)) = rows::update(&tx, TABLE, &[("budget_id", &id)], changes).await? else {
+    let Some((before, after)) = rows::update(&tx, TABLE, &[("budget_id", &id)], changes).await?
+    else {
         return Err(rows::not_found("Budget", &id));
     };
-    audit::record(&tx, &actor, Change { action: "updated", table: TABLE, object_id: &id, before: Some(before), after: Some(after.clone()) }).await?;
+    audit::record(
+        &tx,
+        &actor,
+        Change {
+            action: "updated",
+            table: TABLE,
+            object_id: &id,
+            before: Some(before),
+            after: Some(after.clone()),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(after))
 }
@@ -150,7 +176,9 @@ async fn info(
         )
         .await?;
     tx.commit().await?;
-    Ok(Json(Value::Array(rows.iter().map(|row| row.get(0)).collect())))
+    Ok(Json(Value::Array(
+        rows.iter().map(|row| row.get(0)).collect(),
+    )))
 }
 
 /// Every budget of the account.
@@ -167,7 +195,9 @@ async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>
         )
         .await?;
     tx.commit().await?;
-    Ok(Json(Value::Array(rows.iter().map(|row| row.get(0)).collect())))
+    Ok(Json(Value::Array(
+        rows.iter().map(|row| row.get(0)).collect(),
+    )))
 }
 
 /// One budget's settings.
@@ -182,7 +212,8 @@ async fn settings(
     let tx = state.db().tenant(actor.account).await?;
     let row = rows::get(&tx, TABLE, &[("budget_id", &query.budget_id)]).await?;
     tx.commit().await?;
-    row.map(Json).ok_or_else(|| rows::not_found("Budget", &query.budget_id))
+    row.map(Json)
+        .ok_or_else(|| rows::not_found("Budget", &query.budget_id))
 }
 
 /// Delete a budget; what pointed to it keeps its own limits.
@@ -198,7 +229,18 @@ async fn delete(
     let Some(deleted) = rows::delete(&tx, TABLE, &[("budget_id", &body.id)]).await? else {
         return Err(rows::not_found("Budget", &body.id));
     };
-    audit::record(&tx, &actor, Change { action: "deleted", table: TABLE, object_id: &body.id, before: Some(deleted.clone()), after: None }).await?;
+    audit::record(
+        &tx,
+        &actor,
+        Change {
+            action: "deleted",
+            table: TABLE,
+            object_id: &body.id,
+            before: Some(deleted.clone()),
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(deleted))
 }

@@ -45,9 +45,7 @@ pub fn pick(body: &Map<String, Value>, allowed: &[Field]) -> Result<Map<String, 
             (Kind::Object, Value::Object(_)) => true,
             (Kind::Json, _) => true,
             (Kind::TextList, Value::Array(items)) => items.iter().all(Value::is_string),
-            (Kind::Time, Value::String(text)) => {
-                chrono::DateTime::parse_from_rfc3339(text).is_ok()
-            }
+            (Kind::Time, Value::String(text)) => chrono::DateTime::parse_from_rfc3339(text).is_ok(),
             _ => false,
         };
         if !fits {
@@ -103,8 +101,15 @@ fn conditions(keys: &[(&str, &str)], first: usize) -> String {
 }
 
 /// Inserts `row` (plus the account) into `table`; returns the stored row.
-pub async fn insert(tx: &TenantTx, table: &str, mut row: Map<String, Value>) -> Result<Value, DbError> {
-    row.insert("account_id".into(), Value::String(tx.account_id().to_string()));
+pub async fn insert(
+    tx: &TenantTx,
+    table: &str,
+    mut row: Map<String, Value>,
+) -> Result<Value, DbError> {
+    row.insert(
+        "account_id".into(),
+        Value::String(tx.account_id().to_string()),
+    );
     let (names, selected) = columns(&row);
     let sql = format!(
         "INSERT INTO \"{table}\" AS t ({names})
@@ -116,7 +121,11 @@ pub async fn insert(tx: &TenantTx, table: &str, mut row: Map<String, Value>) -> 
 }
 
 /// Reads one row of the account by key columns.
-pub async fn get(tx: &TenantTx, table: &str, keys: &[(&str, &str)]) -> Result<Option<Value>, DbError> {
+pub async fn get(
+    tx: &TenantTx,
+    table: &str,
+    keys: &[(&str, &str)],
+) -> Result<Option<Value>, DbError> {
     let sql = format!(
         "SELECT to_jsonb(t.*) FROM \"{table}\" t WHERE t.account_id = $1{}",
         conditions(keys, 2)
@@ -160,7 +169,11 @@ pub async fn update(
 }
 
 /// Deletes one row; returns it, or `None` when the account has no such row.
-pub async fn delete(tx: &TenantTx, table: &str, keys: &[(&str, &str)]) -> Result<Option<Value>, DbError> {
+pub async fn delete(
+    tx: &TenantTx,
+    table: &str,
+    keys: &[(&str, &str)],
+) -> Result<Option<Value>, DbError> {
     let sql = format!(
         "DELETE FROM \"{table}\" t WHERE t.account_id = $1{} RETURNING to_jsonb(t.*)",
         conditions(keys, 2)

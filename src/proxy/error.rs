@@ -160,7 +160,9 @@ impl From<DbError> for ApiError {
         if *code == SqlState::UNIQUE_VIOLATION {
             Self::bad_request(format!("already exists ({constraint})"))
         } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
-            Self::bad_request(format!("refers to something that does not exist ({constraint})"))
+            Self::bad_request(format!(
+                "refers to something that does not exist ({constraint})"
+            ))
         } else if *code == SqlState::CHECK_VIOLATION || *code == SqlState::NOT_NULL_VIOLATION {
             Self::bad_request(format!("a value is missing or not allowed ({constraint})"))
         } else if *code == SqlState::INVALID_TEXT_REPRESENTATION

@@ -10,8 +10,8 @@
 
 mod common;
 mod governance;
-mod management;
 mod isolation;
+mod management;
 mod migrate;
 mod providers;
 mod proxy;

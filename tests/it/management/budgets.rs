@@ -39,11 +39,25 @@ async fn budgets_are_managed_and_audited() {
     assert!(updated["max_budget"].is_null());
     assert_eq!(updated["rpm_limit"], 7);
 
-    let (status, info) = admin_call(&app, account, Method::POST, "/budget/info", Some(json!({"budgets": ["b-1"]}))).await;
+    let (status, info) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/budget/info",
+        Some(json!({"budgets": ["b-1"]})),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(info.as_array().unwrap().len(), 1);
 
-    let (status, deleted) = admin_call(&app, account, Method::POST, "/budget/delete", Some(json!({"id": "b-1"}))).await;
+    let (status, deleted) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/budget/delete",
+        Some(json!({"id": "b-1"})),
+    )
+    .await;
     assert_eq!(status, 200, "{deleted}");
     let actions: Vec<String> = audit_rows(&app, account, "LiteLLM_BudgetTable")
         .await
@@ -57,26 +71,83 @@ async fn budgets_are_managed_and_audited() {
 async fn bad_input_names_the_field() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("budgets").await;
-    let (status, answer) = admin_call(&app, account, Method::POST, "/budget/new", Some(json!({"max_budget": "lots"}))).await;
+    let (status, answer) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/budget/new",
+        Some(json!({"max_budget": "lots"})),
+    )
+    .await;
     assert_eq!(status, 422, "{answer}");
     assert_eq!(answer["error"]["param"], "max_budget");
-    let (status, answer) = admin_call(&app, account, Method::POST, "/budget/new", Some(json!({"budget_duration": "fortnight"}))).await;
+    let (status, answer) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/budget/new",
+        Some(json!({"budget_duration": "fortnight"})),
+    )
+    .await;
     assert_eq!(status, 400, "{answer}");
-    let (status, answer) = admin_call(&app, account, Method::POST, "/budget/info", Some(json!({"budgets": "b-1"}))).await;
+    let (status, answer) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/budget/info",
+        Some(json!({"budgets": "b-1"})),
+    )
+    .await;
     assert_eq!(status, 422, "{answer}");
-    assert!(answer["error"]["message"].as_str().unwrap().contains("budgets"));
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("budgets")
+    );
 }
 
 #[tokio::test]
 async fn another_accounts_budget_is_not_found_and_viewers_cannot_write() {
     let app = TestApp::spawn().await;
-    let (a, b) = (app.test.create_account("a").await, app.test.create_account("b").await);
-    admin_call(&app, b, Method::POST, "/budget/new", Some(json!({"budget_id": "theirs"}))).await;
-    let (status, _) = admin_call(&app, a, Method::GET, "/budget/settings?budget_id=theirs", None).await;
+    let (a, b) = (
+        app.test.create_account("a").await,
+        app.test.create_account("b").await,
+    );
+    admin_call(
+        &app,
+        b,
+        Method::POST,
+        "/budget/new",
+        Some(json!({"budget_id": "theirs"})),
+    )
+    .await;
+    let (status, _) = admin_call(
+        &app,
+        a,
+        Method::GET,
+        "/budget/settings?budget_id=theirs",
+        None,
+    )
+    .await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(&app, a, Method::POST, "/budget/update", Some(json!({"budget_id": "theirs", "max_budget": 1.0}))).await;
+    let (status, _) = admin_call(
+        &app,
+        a,
+        Method::POST,
+        "/budget/update",
+        Some(json!({"budget_id": "theirs", "max_budget": 1.0})),
+    )
+    .await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(&app, a, Method::POST, "/budget/delete", Some(json!({"id": "theirs"}))).await;
+    let (status, _) = admin_call(
+        &app,
+        a,
+        Method::POST,
+        "/budget/delete",
+        Some(json!({"id": "theirs"})),
+    )
+    .await;
     assert_eq!(status, 404);
     let (_, listed) = admin_call(&app, a, Method::GET, "/budget/list", None).await;
     assert!(listed.as_array().unwrap().is_empty());
@@ -84,7 +155,20 @@ async fn another_accounts_budget_is_not_found_and_viewers_cannot_write() {
     let viewer = key_with_role(&app, a, "viewer", "proxy_admin_viewer").await;
     let (status, _) = super::call_as(&app, &viewer, None, Method::GET, "/budget/list", None).await;
     assert_eq!(status, 200);
-    let (status, answer) = super::call_as(&app, &viewer, None, Method::POST, "/budget/new", Some(json!({}))).await;
+    let (status, answer) = super::call_as(
+        &app,
+        &viewer,
+        None,
+        Method::POST,
+        "/budget/new",
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(status, 401, "{answer}");
-    assert!(answer["error"]["message"].as_str().unwrap().starts_with("Authentication Error, Only proxy admin"));
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Authentication Error, Only proxy admin")
+    );
 }

@@ -16,12 +16,7 @@ async fn the_openapi_document_and_its_page_are_served() {
         .unwrap();
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
     assert!(spec["paths"]["/budget/new"]["post"].is_object());
-    let page = app
-        .http
-        .get(app.url("/api-docs"))
-        .send()
-        .await
-        .unwrap();
+    let page = app.http.get(app.url("/api-docs")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("/budget/new"), "{html}");

@@ -76,5 +76,6 @@ pub async fn key_with_role(app: &TestApp, account: AccountId, user_id: &str, rol
         &serde_json::json!({"account_id": account.uuid(), "user_id": user_id, "user_role": role}),
     )
     .await;
-    app.add_key(account, serde_json::json!({"user_id": user_id})).await
+    app.add_key(account, serde_json::json!({"user_id": user_id}))
+        .await
 }
