@@ -1,9 +1,9 @@
-//! The maintenance subcommands: `migrate` and `rls-audit`.
+//! The maintenance subcommands: `migrate`, `rls-audit` and `import-config`.
 
 use std::process::ExitCode;
 
 use crate::cluster::{self, Cluster};
-use crate::config::{AuditArgs, DatabaseArgs};
+use crate::config::{AuditArgs, DatabaseArgs, ImportArgs};
 use crate::{audit, migrate};
 
 /// `alchemi migrate`.
@@ -88,4 +88,64 @@ pub(crate) fn write_stdout(text: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{text}");
+}
+
+/// `alchemi import-config FILE [--account ID]`: prints what was applied,
+/// stored and not applied.
+pub async fn import_config(args: ImportArgs) -> ExitCode {
+    if let Err(err) = args.database.validate() {
+        tracing::error!("configuration: {err}");
+        return ExitCode::FAILURE;
+    }
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(text) => text,
+        Err(err) => {
+            tracing::error!("cannot read {}: {err}", args.file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = match crate::import::parse(&text) {
+        Ok(config) => config,
+        Err(err) => {
+            tracing::error!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cluster = match Cluster::open(&args.database).await {
+        Ok(cluster) => cluster,
+        Err(err) => {
+            tracing::error!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let salt_key = args
+        .salt_key
+        .as_ref()
+        .map(|key| secrecy::ExposeSecret::expose_secret(key).to_owned())
+        .or_else(|| std::env::var("LITELLM_SALT_KEY").ok());
+    let vault = crate::crypto::Vault::new(salt_key.as_deref());
+    let result = async {
+        let db = crate::db::Db::connect(
+            cluster.targets.clone(),
+            crate::db::PoolSizes { app: 1, admin: 1 },
+        )?;
+        let account = match args.account {
+            Some(id) => crate::db::AccountId::new(id)?,
+            None => crate::server::ensure_default_account(&db).await?,
+        };
+        let report = crate::import::apply(&db, account, &vault, config).await?;
+        Ok::<_, anyhow::Error>((account, report))
+    }
+    .await;
+    cluster.close().await;
+    match result {
+        Ok((account, report)) => {
+            write_stdout(&crate::import::render(account, &report));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            tracing::error!("import failed: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -36,6 +36,8 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Check row-level security on every table; exits non-zero on any gap.
     RlsAudit(AuditArgs),
+    /// Load a LiteLLM config.yaml (models, router and LiteLLM settings) into an account.
+    ImportConfig(ImportArgs),
 }
 
 impl Cli {
@@ -100,6 +102,24 @@ pub struct AuditArgs {
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options of `import-config`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The LiteLLM config.yaml to load.
+    pub file: std::path::PathBuf,
+
+    /// The account to load it into; the default account when absent.
+    #[arg(long)]
+    pub account: Option<uuid::Uuid>,
+
+    /// Key that encrypts provider keys found in the file (LITELLM_SALT_KEY is read too).
+    #[arg(long, env = "ALCHEMI_SALT_KEY", hide_env_values = true)]
+    pub salt_key: Option<SecretString>,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// Options of `serve`.

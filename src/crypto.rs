@@ -22,6 +22,18 @@ pub enum CryptoError {
     MissingEnv(String),
 }
 
+/// Provider parameters that hold secrets.
+pub const SECRET_FIELDS: [&str; 8] = [
+    "api_key",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_access_key_id",
+    "vertex_credentials",
+    "client_secret",
+    "azure_ad_token",
+    "api_token",
+];
+
 /// Encrypts and decrypts credential values.
 #[derive(Clone)]
 pub struct Vault {
@@ -53,6 +65,29 @@ impl Vault {
         let mut bytes = nonce.to_vec();
         bytes.extend_from_slice(&sealed);
         Ok(format!("{PREFIX}{}", STANDARD.encode(bytes)))
+    }
+
+    /// Encrypts the secret fields of `litellm_params` (or credential values)
+    /// in place; `os.environ/NAME` references and values already sealed are
+    /// kept as they are.
+    pub fn seal_secrets(
+        &self,
+        params: &mut serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), CryptoError> {
+        for (name, value) in params.iter_mut() {
+            let serde_json::Value::String(text) = value else {
+                continue;
+            };
+            if !SECRET_FIELDS.contains(&name.as_str())
+                || text.is_empty()
+                || text.starts_with("os.environ/")
+                || text.starts_with(PREFIX)
+            {
+                continue;
+            }
+            *text = self.encrypt(text)?;
+        }
+        Ok(())
     }
 
     /// The usable value of a stored credential.

@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod db;
 pub mod embedded;
 pub mod governance;
+pub mod import;
 pub mod invalidation;
 pub mod keys;
 pub mod management;
@@ -42,5 +43,6 @@ pub async fn run(cli: config::Cli) -> ExitCode {
         config::Command::Serve(args) => server::serve(*args).await,
         config::Command::Migrate(args) => commands::migrate(args).await,
         config::Command::RlsAudit(args) => commands::rls_audit(args).await,
+        config::Command::ImportConfig(args) => commands::import_config(args).await,
     }
 }

@@ -10,6 +10,7 @@
 
 mod common;
 mod governance;
+mod import;
 mod isolation;
 mod management;
 mod migrate;
