@@ -27,6 +27,7 @@ pub mod proxy;
 pub mod routing;
 pub mod secret;
 pub mod server;
+pub mod session;
 pub mod spend;
 pub mod sse;
 pub mod telemetry;

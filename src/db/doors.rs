@@ -1,5 +1,6 @@
 //! Calls to the SECURITY DEFINER functions that cross tenants on purpose:
-//! finding which account a virtual key belongs to. Each returns only what
+//! finding which account a virtual key or a login email belongs to. Each
+//! returns only what
 //! that step needs; everything after it runs in a [`super::TenantTx`].
 
 use deadpool_postgres::Pool;
@@ -21,6 +22,15 @@ pub struct KeyOwner {
 
 const KEY_OWNER_SQL: &str = "SELECT account_id, token FROM alchemi.key_owner($1)";
 
+/// The active account a login email signs in to, and whether it uses SSO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginAccount {
+    pub account_id: AccountId,
+    pub sso_enabled: bool,
+}
+
+const LOGIN_ACCOUNT_SQL: &str = "SELECT account_id, sso_enabled FROM alchemi.login_account($1)";
+
 impl<'a> Doors<'a> {
     pub(super) fn new(pool: &'a Pool) -> Self {
         Self { pool }
@@ -36,6 +46,20 @@ impl<'a> Doors<'a> {
             Some(KeyOwner {
                 account_id,
                 token: row.get(1),
+            })
+        }))
+    }
+
+    /// The one active account an email signs in to (by its domain, then as
+    /// an account admin, then as a user); `None` when none or several match.
+    pub async fn login_account(&self, email: &str) -> Result<Option<LoginAccount>, DbError> {
+        let client = self.pool.get().await?;
+        let statement = client.prepare_cached(LOGIN_ACCOUNT_SQL).await?;
+        let row = client.query_opt(&statement, &[&email]).await?;
+        Ok(row.and_then(|row| {
+            Some(LoginAccount {
+                account_id: AccountId::new(row.get(0)).ok()?,
+                sso_enabled: row.get(1),
             })
         }))
     }

@@ -15,7 +15,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 pub use account::{AccountId, InvalidAccountId};
-pub use doors::{Doors, KeyOwner};
+pub use doors::{Doors, KeyOwner, LoginAccount};
 pub use tx::{AdminTx, DbConn, TenantTx};
 
 /// Runs on every connection before it is handed out again: ends whatever a

@@ -21,7 +21,7 @@ const END_USER_SQL: &str = "
      WHERE e.account_id = $1 AND e.user_id = $2";
 
 const ACCOUNT_SQL: &str = "
-    SELECT spend, max_budget, metadata FROM \"Alchemi_AccountTable\" WHERE account_id = $1";
+    SELECT spend, max_budget, metadata, status = 'active' FROM \"Alchemi_AccountTable\" WHERE account_id = $1";
 
 /// Account-wide limits kept in the account's metadata.
 #[derive(Deserialize, Default)]
@@ -93,7 +93,8 @@ impl HolderCache {
             .await
     }
 
-    /// The account's own budget and limits.
+    /// The account's own budget and limits; `blocked` when the account is
+    /// suspended or does not exist.
     pub async fn account(&self, db: &Db, account: AccountId) -> Result<Arc<Holder>, Arc<DbError>> {
         self.accounts
             .try_get_with(account, async {
@@ -103,6 +104,7 @@ impl HolderCache {
                 let Some(row) = row else {
                     return Ok(Arc::new(Holder {
                         id: account.to_string(),
+                        blocked: true,
                         ..Holder::default()
                     }));
                 };
@@ -120,7 +122,7 @@ impl HolderCache {
                         budget_reset_at: None,
                     },
                     models: Vec::new(),
-                    blocked: false,
+                    blocked: !row.get::<_, bool>(3),
                 }))
             })
             .await

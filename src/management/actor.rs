@@ -1,7 +1,9 @@
 //! Who is calling a management route, and what their role lets them do.
 //! The master key acts as the account's `proxy_admin` (in the account named
 //! by `x-account-id`, else the default one) and, on `/account/*`, as the
-//! super admin; a virtual key acts with its user's `user_role`.
+//! super admin; a virtual key acts with its user's `user_role`. Without a
+//! key header, a console session cookie stands in: the super admin's acts
+//! like the master key, an account session acts with its role in its account.
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
@@ -9,7 +11,8 @@ use axum::http::request::Parts;
 
 use crate::AppState;
 use crate::db::AccountId;
-use crate::proxy::{ApiError, authenticate};
+use crate::proxy::{ApiError, authenticate, operator_account, presented_key};
+use crate::session::Session;
 
 /// LiteLLM's user roles, as far as the management API distinguishes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +117,11 @@ impl FromRequestParts<AppState> for Actor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if presented_key(&parts.headers, None)?.is_none()
+            && let Some(session) = state.settings().sessions.from_headers(&parts.headers)
+        {
+            return Self::from_session(state, parts, session).await;
+        }
         let caller = authenticate(state, &parts.headers, None).await?;
         let Some(key) = caller.key else {
             return Ok(Self {
@@ -136,7 +144,48 @@ impl FromRequestParts<AppState> for Actor {
     }
 }
 
-/// The super admin: the master key, on `/account/*` only.
+impl Actor {
+    /// The actor of a console session; a suspended account's sessions stop
+    /// like its keys.
+    async fn from_session(
+        state: &AppState,
+        parts: &Parts,
+        session: Session,
+    ) -> Result<Self, ApiError> {
+        let Some(account) = session.account else {
+            if !session.is_super_admin() {
+                return Err(ApiError::auth("invalid session."));
+            }
+            return Ok(Self {
+                account: operator_account(state, &parts.headers).await?,
+                role: Role::ProxyAdmin,
+                user_id: None,
+                key_hash: None,
+                team_id: None,
+                master: true,
+            });
+        };
+        let holder = state
+            .holders()
+            .account(state.db(), account)
+            .await
+            .map_err(ApiError::internal)?;
+        if holder.blocked {
+            return Err(ApiError::auth("the session's account is not available."));
+        }
+        Ok(Self {
+            account,
+            role: Role::parse(Some(&session.role)),
+            user_id: Some(session.subject),
+            key_hash: None,
+            team_id: None,
+            master: false,
+        })
+    }
+}
+
+/// The super admin: the master key or the super admin's console session, on
+/// `/account/*` only.
 #[derive(Debug, Clone, Copy)]
 pub struct SuperAdmin;
 
@@ -144,9 +193,19 @@ impl FromRequestParts<AppState> for SuperAdmin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let caller = authenticate(state, &parts.headers, None).await?;
-        if caller.key.is_none() {
-            return Ok(Self);
+        match presented_key(&parts.headers, None)? {
+            // Whatever account `x-account-id` names: the super admin manages
+            // suspended accounts too.
+            Some(key) if state.settings().credentials.is_master_key(&key) => return Ok(Self),
+            // An unknown key is a 401; a valid one is not enough.
+            Some(_) => {
+                authenticate(state, &parts.headers, None).await?;
+            }
+            None => match state.settings().sessions.from_headers(&parts.headers) {
+                Some(session) if session.is_super_admin() => return Ok(Self),
+                Some(_) => {}
+                None => return Err(ApiError::auth("No api key passed in.").with_param("None")),
+            },
         }
         Err(ApiError::new(
             StatusCode::FORBIDDEN,

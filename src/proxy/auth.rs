@@ -45,7 +45,10 @@ const KEY_HEADERS: [&str; 7] = [
 
 /// Reads the presented key; `Err` for an `Authorization` header without a
 /// scheme LiteLLM accepts.
-fn presented_key(headers: &HeaderMap, query_key: Option<&str>) -> Result<Option<String>, ApiError> {
+pub fn presented_key(
+    headers: &HeaderMap,
+    query_key: Option<&str>,
+) -> Result<Option<String>, ApiError> {
     for name in KEY_HEADERS {
         let Some(value) = headers.get(name).and_then(|value| value.to_str().ok()) else {
             continue;
@@ -100,16 +103,7 @@ pub async fn authenticate(
     };
     let settings = state.settings();
     if settings.credentials.is_master_key(&key) {
-        let account = match headers
-            .get("x-account-id")
-            .and_then(|value| value.to_str().ok())
-        {
-            Some(text) => text.parse().map_err(|_| {
-                ApiError::bad_request("x-account-id is not a valid account id")
-                    .with_param("x-account-id")
-            })?,
-            None => settings.default_account,
-        };
+        let account = operator_account(state, headers).await?;
         return Ok(Caller { account, key: None });
     }
     if !key.starts_with("sk-") {
@@ -148,6 +142,37 @@ pub async fn authenticate(
         account: record.account_id,
         key: Some(record),
     })
+}
+
+/// The account the operator (master key, super-admin session) acts in:
+/// `x-account-id`, else the default account. A suspended or unknown account
+/// is refused alike, so the answer tells nothing about which it is.
+pub async fn operator_account(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<AccountId, ApiError> {
+    let account = match headers
+        .get("x-account-id")
+        .and_then(|value| value.to_str().ok())
+    {
+        Some(text) => text.parse().map_err(|_| {
+            ApiError::bad_request("x-account-id is not a valid account id")
+                .with_param("x-account-id")
+        })?,
+        None => state.settings().default_account,
+    };
+    let holder = state
+        .holders()
+        .account(state.db(), account)
+        .await
+        .map_err(ApiError::internal)?;
+    if holder.blocked {
+        return Err(
+            ApiError::auth("the account in x-account-id is not available.")
+                .with_param("x-account-id"),
+        );
+    }
+    Ok(account)
 }
 
 /// The refusals that depend on the key and its team alone.

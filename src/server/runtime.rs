@@ -63,6 +63,7 @@ impl Runtime {
             upstream: Upstream::new(Vault::new(config.salt_key.as_deref()))?,
             health: Arc::new(DeploymentHealth::new()),
             spend,
+            logins: crate::session::LoginThrottle::new(),
         };
         Ok(Self {
             state: AppState::new(db, settings, services),

@@ -8,6 +8,7 @@ use crate::db::{AccountId, Db};
 use crate::governance::{Counters, HolderCache};
 use crate::keys::KeyCache;
 use crate::routing::{DeploymentHealth, ModelCache};
+use crate::session::{LoginThrottle, Sessions};
 use crate::spend::SpendQueue;
 use crate::upstream::Upstream;
 
@@ -22,6 +23,8 @@ pub struct Settings {
     pub docs_url: String,
     /// Largest request body the LLM routes accept (413 beyond).
     pub max_request_bytes: usize,
+    /// Console session tokens and their cookie.
+    pub sessions: Sessions,
 }
 
 impl Settings {
@@ -31,7 +34,17 @@ impl Settings {
         credentials: Credentials,
         default_account: AccountId,
     ) -> Self {
+        let salt_key = args
+            .salt_key
+            .as_ref()
+            .map(|key| secrecy::ExposeSecret::expose_secret(key).to_owned());
+        let secure = args
+            .proxy_base_url
+            .as_ref()
+            .is_some_and(|url| url.scheme() == "https");
+        let sessions = Sessions::new(&credentials.master_key_hash, salt_key.as_deref(), secure);
         Self {
+            sessions,
             credentials,
             default_account,
             root_redirect_url: args.root_redirect_url.clone(),
@@ -50,6 +63,8 @@ pub struct Services {
     pub upstream: Upstream,
     pub health: Arc<DeploymentHealth>,
     pub spend: SpendQueue,
+    /// Failed console logins per email and client address.
+    pub logins: LoginThrottle,
 }
 
 struct Inner {
@@ -117,6 +132,11 @@ impl AppState {
     /// Deployment health for routing.
     pub fn health(&self) -> &DeploymentHealth {
         &self.0.services.health
+    }
+
+    /// Failed-login counters.
+    pub fn logins(&self) -> &LoginThrottle {
+        &self.0.services.logins
     }
 
     /// Where calls record their spend.

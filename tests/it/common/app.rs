@@ -37,6 +37,11 @@ pub fn settings(default_account: AccountId) -> Settings {
         root_redirect_url: "/ui".into(),
         docs_url: "/api-docs".into(),
         max_request_bytes: 64 * 1024,
+        sessions: alchemi::session::Sessions::new(
+            &alchemi::secret::hash_api_key(MASTER_KEY),
+            Some("test-salt"),
+            false,
+        ),
     }
 }
 
