@@ -47,7 +47,7 @@ run_sql() { # role, setup line, script → p95
   local role=$1 setup=$2 script=$3 dir="$OUT/pgbench-$1-$(basename "$3" .sql)"
   mkdir -p "$dir"
   sed "s|:ROLE_SETUP|$setup|" "$script" > "$dir/script.sql"
-  (cd "$dir" && pgbench -n -q -D accounts="$ACCOUNTS" -c 2 -j 2 -t "$TRANSACTIONS" -l -h "$HOST" -p "$PGPORT_NUM" -U "$role" -f script.sql "$DB" >/dev/null)
+  (cd "$dir" && pgbench -n -D accounts="$ACCOUNTS" -c 2 -j 2 -t "$TRANSACTIONS" -l -h "$HOST" -p "$PGPORT_NUM" -U "$role" -f script.sql "$DB" >/dev/null)
   p95 "$dir"/pgbench_log.*
 }
 
