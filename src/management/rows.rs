@@ -120,6 +120,25 @@ pub async fn insert(
     Ok(row.get(0))
 }
 
+/// Runs `sql` (with the account as `$1`, then `extra`, then the key
+/// values) and returns the first row's JSON, if any.
+async fn one_row(
+    tx: &TenantTx,
+    sql: &str,
+    extra: Option<&Value>,
+    keys: &[(&str, &str)],
+) -> Result<Option<Value>, DbError> {
+    let account = tx.account_id().uuid();
+    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&account];
+    if let Some(extra) = extra {
+        params.push(extra);
+    }
+    for (_, value) in keys {
+        params.push(value);
+    }
+    Ok(tx.query_opt(sql, &params).await?.map(|row| row.get(0)))
+}
+
 /// Reads one row of the account by key columns.
 pub async fn get(
     tx: &TenantTx,
@@ -130,12 +149,7 @@ pub async fn get(
         "SELECT to_jsonb(t.*) FROM \"{table}\" t WHERE t.account_id = $1{}",
         conditions(keys, 2)
     );
-    let account = tx.account_id().uuid();
-    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&account];
-    for (_, value) in keys {
-        params.push(value);
-    }
-    Ok(tx.query_opt(&sql, &params).await?.map(|row| row.get(0)))
+    one_row(tx, &sql, None, keys).await
 }
 
 /// Updates the given columns of one row; returns (before, after), or `None`
@@ -146,7 +160,11 @@ pub async fn update(
     keys: &[(&str, &str)],
     changes: Map<String, Value>,
 ) -> Result<Option<(Value, Value)>, DbError> {
-    let Some(before) = lock(tx, table, keys).await? else {
+    let lock = format!(
+        "SELECT to_jsonb(t.*) FROM \"{table}\" t WHERE t.account_id = $1{} FOR UPDATE",
+        conditions(keys, 2)
+    );
+    let Some(before) = one_row(tx, &lock, None, keys).await? else {
         return Ok(None);
     };
     if changes.is_empty() {
@@ -158,13 +176,9 @@ pub async fn update(
           WHERE t.account_id = $1{} RETURNING to_jsonb(t.*)",
         conditions(keys, 3)
     );
-    let account = tx.account_id().uuid();
-    let changes = Value::Object(changes);
-    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&account, &changes];
-    for (_, value) in keys {
-        params.push(value);
-    }
-    let after = tx.query_one(&sql, &params).await?.get(0);
+    let after = one_row(tx, &sql, Some(&Value::Object(changes)), keys)
+        .await?
+        .unwrap_or(Value::Null);
     Ok(Some((before, after)))
 }
 
@@ -178,25 +192,7 @@ pub async fn delete(
         "DELETE FROM \"{table}\" t WHERE t.account_id = $1{} RETURNING to_jsonb(t.*)",
         conditions(keys, 2)
     );
-    let account = tx.account_id().uuid();
-    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&account];
-    for (_, value) in keys {
-        params.push(value);
-    }
-    Ok(tx.query_opt(&sql, &params).await?.map(|row| row.get(0)))
-}
-
-async fn lock(tx: &TenantTx, table: &str, keys: &[(&str, &str)]) -> Result<Option<Value>, DbError> {
-    let sql = format!(
-        "SELECT to_jsonb(t.*) FROM \"{table}\" t WHERE t.account_id = $1{} FOR UPDATE",
-        conditions(keys, 2)
-    );
-    let account = tx.account_id().uuid();
-    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&account];
-    for (_, value) in keys {
-        params.push(value);
-    }
-    Ok(tx.query_opt(&sql, &params).await?.map(|row| row.get(0)))
+    one_row(tx, &sql, None, keys).await
 }
 
 /// 404 in LiteLLM's words; the same for another account's id as for none.

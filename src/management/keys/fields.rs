@@ -155,6 +155,18 @@ pub fn public_row(mut row: Value) -> Value {
     row
 }
 
+/// A key row as an answer, with `extra` fields added (the raw key, ids...).
+pub fn answer(row: Value, extra: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+    let mut answer = match public_row(row) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    for (name, value) in extra {
+        answer.insert(name.to_owned(), value);
+    }
+    Value::Object(answer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

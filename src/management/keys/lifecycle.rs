@@ -276,14 +276,14 @@ async fn rotate(
     .await?;
     let budget = super::write::budget_table(&tx, &after).await?;
     tx.commit().await?;
-    let mut answer = match public_row(after) {
-        Value::Object(row) => row,
-        _ => Map::new(),
-    };
-    answer.insert("key".into(), json!(raw));
-    answer.insert("token_id".into(), json!(new));
-    answer.insert("litellm_budget_table".into(), budget);
-    Ok(Value::Object(answer))
+    Ok(fields::answer(
+        after,
+        [
+            ("key", json!(raw)),
+            ("token_id", json!(new)),
+            ("litellm_budget_table", budget),
+        ],
+    ))
 }
 
 /// Set a key's spend back (not above what it has spent); its budget

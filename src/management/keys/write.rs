@@ -257,12 +257,7 @@ async fn update_one(
     )
     .await?;
     tx.commit().await?;
-    let mut answer = match public_row(after) {
-        Value::Object(row) => row,
-        _ => Map::new(),
-    };
-    answer.insert("key".into(), json!(given));
-    Ok(Value::Object(answer))
+    Ok(fields::answer(after, [("key", json!(given))]))
 }
 
 /// The row as it will be after `changes`, for checks across fields.
