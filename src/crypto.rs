@@ -9,7 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
-const PREFIX: &str = "enc:v1:";
+/// How sealed values start.
+pub const PREFIX: &str = "enc:v1:";
 
 /// Why a stored secret could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,17 +23,28 @@ pub enum CryptoError {
     MissingEnv(String),
 }
 
-/// Provider parameters that hold secrets.
-pub const SECRET_FIELDS: [&str; 8] = [
+/// Names that always hold a secret.
+const SECRET_NAMES: [&str; 10] = [
     "api_key",
+    "aws_access_key_id",
     "aws_secret_access_key",
     "aws_session_token",
-    "aws_access_key_id",
+    "aws_bearer_token",
     "vertex_credentials",
-    "client_secret",
     "azure_ad_token",
-    "api_token",
+    "client_secret",
+    "password",
+    "authorization",
 ];
+
+/// Name endings that mark a secret (`lakera_api_key`, `hf_token`...).
+const SECRET_SUFFIXES: [&str; 5] = ["_api_key", "_secret", "_secret_key", "_token", "_password"];
+
+/// True when a provider parameter of this name holds a secret.
+pub fn is_secret(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_NAMES.contains(&name.as_str()) || SECRET_SUFFIXES.iter().any(|end| name.ends_with(end))
+}
 
 /// Encrypts and decrypts credential values.
 #[derive(Clone)]
@@ -67,25 +79,27 @@ impl Vault {
         Ok(format!("{PREFIX}{}", STANDARD.encode(bytes)))
     }
 
-    /// Encrypts the secret fields of `litellm_params` (or credential values)
-    /// in place; `os.environ/NAME` references and values already sealed are
-    /// kept as they are.
+    /// Encrypts the secrets of `params` (`litellm_params`, credential
+    /// values) in place; `os.environ/NAME` references and values already
+    /// sealed are kept. A failure names the field.
     pub fn seal_secrets(
         &self,
         params: &mut serde_json::Map<String, serde_json::Value>,
-    ) -> Result<(), CryptoError> {
+    ) -> Result<(), (String, CryptoError)> {
         for (name, value) in params.iter_mut() {
-            let serde_json::Value::String(text) = value else {
-                continue;
-            };
-            if !SECRET_FIELDS.contains(&name.as_str())
-                || text.is_empty()
-                || text.starts_with("os.environ/")
-                || text.starts_with(PREFIX)
-            {
+            if !is_secret(name) || value.is_null() {
                 continue;
             }
-            *text = self.encrypt(text)?;
+            let text = match &*value {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            if text.is_empty() || text.starts_with("os.environ/") || text.starts_with(PREFIX) {
+                *value = serde_json::Value::String(text);
+                continue;
+            }
+            let sealed = self.encrypt(&text).map_err(|err| (name.clone(), err))?;
+            *value = serde_json::Value::String(sealed);
         }
         Ok(())
     }

@@ -175,7 +175,7 @@ async fn import_model(
     };
     vault
         .seal_secrets(&mut litellm_params)
-        .map_err(ModelProblem::Seal)?;
+        .map_err(|(_, err)| ModelProblem::Seal(err))?;
     let id = match model_info.get("id").and_then(Value::as_str) {
         Some(id) => id.to_owned(),
         None => {
@@ -203,9 +203,9 @@ async fn import_model(
         .await?
         .get(0);
     let mut shown = litellm_params;
-    for field in crate::crypto::SECRET_FIELDS {
-        if shown.contains_key(field) {
-            shown.insert(field.into(), json!("<redacted>"));
+    for (name, value) in shown.iter_mut() {
+        if crate::crypto::is_secret(name) {
+            *value = json!("<redacted>");
         }
     }
     let action = if inserted { "created" } else { "updated" };

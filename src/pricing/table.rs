@@ -157,6 +157,12 @@ impl PriceTable {
         None
     }
 
+    /// Every entry, sorted by name: `/model_group/info` lists a provider's
+    /// models from it when a deployment is a wildcard (`anthropic/*`).
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &ModelPrice)> {
+        self.models.iter().map(|(name, price)| (&**name, price))
+    }
+
     fn get(&self, name: &str) -> Option<&ModelPrice> {
         self.models
             .binary_search_by(|(key, _)| (**key).cmp(name))

@@ -16,6 +16,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+pub use access::allows;
 pub use auth::{Caller, abbreviate, authenticate, operator_account, presented_key};
 pub use error::ApiError;
 

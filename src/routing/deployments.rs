@@ -2,6 +2,7 @@
 //! platform's), cached per account and invalidated on change, and the
 //! resolution of a requested model name to candidate deployments.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -243,11 +244,36 @@ const DEPLOYMENTS_SQL: &str = "
 const ACCESS_GROUPS_SQL: &str = "
     SELECT access_group_id, access_group_name, access_model_names, assigned_team_ids, assigned_key_ids
       FROM \"LiteLLM_AccessGroupTable\" WHERE account_id = $1";
+const CREDENTIALS_SQL: &str = "
+    SELECT credential_name, credential_values FROM \"LiteLLM_CredentialsTable\" WHERE account_id = $1";
 const SETTINGS_SQL: &str = "
     SELECT param_value FROM \"LiteLLM_Config\"
      WHERE param_name = 'router_settings' AND account_id IN ($1, alchemi.platform_account_id())
      ORDER BY account_id = alchemi.platform_account_id()
      LIMIT 1";
+
+/// `litellm_params` completed from the account's credential named by
+/// `litellm_credential_name`: its values fill what the deployment leaves
+/// unset (values stay in their stored form, revealed when used). Platform
+/// deployments never read a tenant's credentials.
+fn with_credential(mut params: Value, credentials: &HashMap<String, Value>) -> Value {
+    let Some(Value::Object(values)) = params
+        .get("litellm_credential_name")
+        .and_then(Value::as_str)
+        .and_then(|name| credentials.get(name))
+    else {
+        return params;
+    };
+    let values = values.clone();
+    if let Value::Object(own) = &mut params {
+        for (name, value) in values {
+            if own.get(&name).is_none_or(Value::is_null) {
+                own.insert(name, value);
+            }
+        }
+    }
+    params
+}
 
 /// Per-account deployment cache.
 #[derive(Clone)]
@@ -300,17 +326,23 @@ impl ModelCache {
                         key_ids: row.get(4),
                     })
                     .collect();
+                let credentials: HashMap<String, Value> = tx
+                    .query(CREDENTIALS_SQL, &[&account.uuid()])
+                    .await?
+                    .into_iter()
+                    .map(|row| (row.get(0), row.get(1)))
+                    .collect();
                 tx.commit().await?;
                 let deployments = rows
                     .into_iter()
                     .filter_map(|row| {
-                        Deployment::from_row(
-                            row.get(0),
-                            row.get(1),
-                            row.get(2),
-                            row.get(3),
-                            row.get(4),
-                        )
+                        let platform: bool = row.get(4);
+                        let params = if platform {
+                            row.get(2)
+                        } else {
+                            with_credential(row.get(2), &credentials)
+                        };
+                        Deployment::from_row(row.get(0), row.get(1), params, row.get(3), platform)
                     })
                     .collect();
                 Ok::<_, DbError>(Arc::new(AccountModels {
@@ -366,6 +398,23 @@ mod tests {
         assert_eq!(any.upstream_for("gpt-4o-mini"), "gpt-4o-mini");
         let openai = deployment("openai/*", "openai/*");
         assert_eq!(openai.upstream_for("openai/gpt-4o"), "gpt-4o");
+    }
+
+    #[test]
+    fn a_named_credential_fills_what_the_deployment_leaves_unset() {
+        let credentials = HashMap::from([(
+            "shared".to_owned(),
+            json!({"api_key": "enc:v1:abc", "api_base": "http://cred", "api_version": "v1"}),
+        )]);
+        let params = with_credential(
+            json!({"model": "openai/gpt-4o", "litellm_credential_name": "shared", "api_base": "http://own", "api_version": null}),
+            &credentials,
+        );
+        assert_eq!(params["api_key"], "enc:v1:abc");
+        assert_eq!(params["api_base"], "http://own");
+        assert_eq!(params["api_version"], "v1");
+        let unknown = json!({"model": "m", "litellm_credential_name": "missing"});
+        assert_eq!(with_credential(unknown.clone(), &credentials), unknown);
     }
 
     #[test]
