@@ -1,1 +1,546 @@
-//! Tests of this family's endpoints.
+//! `/user/*`: users with their first key, teams and organizations; reading
+//! oneself versus others; password hashing; paging; deletion taking keys and
+//! memberships along; audit rows; and nothing reachable across accounts.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::{admin_call, audit_rows, call_as, key_with_role};
+use crate::common::app::TestApp;
+
+fn actions(rows: &[Value]) -> Vec<String> {
+    rows.iter()
+        .map(|row| row["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn users_are_created_with_a_key_changed_listed_and_deleted() {
+    let app = TestApp::spawn().await;
+    let account = app.test.create_account("users").await;
+    let (status, created) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/user/new",
+        Some(json!({
+            "user_id": "u-1", "user_email": "Ann@Example.io", "max_budget": 10.0, "models": ["gpt-4o"],
+            "budget_duration": "1d", "key_alias": "ann-first", "duration": "7d",
+            "model_rpm_limit": {"gpt-4o": 5}
+        })),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["user_id"], "u-1");
+    assert_eq!(created["user_role"], "internal_user");
+    assert!(created.get("password").is_none());
+    assert_eq!(created["metadata"]["model_rpm_limit"]["gpt-4o"], 5);
+    assert!(created["budget_reset_at"].is_string());
+    let key = created["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("sk-"));
+    assert_eq!(created["token"], alchemi::secret::hash_api_key(&key));
+    assert!(created["expires"].is_string());
+    let stored = app
+        .rows(&format!(
+            "SELECT token, user_id, key_alias, models FROM \"LiteLLM_VerificationToken\" WHERE account_id = '{}'",
+            account.uuid()
+        ))
+        .await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["token"], alchemi::secret::hash_api_key(&key));
+    assert_eq!(stored[0]["key_alias"], "ann-first");
+    assert_eq!(stored[0]["models"], json!(["gpt-4o"]));
+
+    // The new key works, and reads its own user.
+    let (status, own) = call_as(&app, &key, None, Method::GET, "/user/info", None).await;
+    assert_eq!(status, 200, "{own}");
+    assert_eq!(own["user_id"], "u-1");
+    assert_eq!(own["keys"].as_array().unwrap().len(), 1);
+
+    let (status, answer) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/user/new",
+        Some(json!({"user_email": "ann@example.io"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"]["param"], "user_email");
+
+    let (status, second) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/user/new",
+        Some(
+            json!({"user_id": "u-2", "auto_create_key": false, "user_role": "proxy_admin_viewer"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{second}");
+    assert!(second["key"].is_null());
+
+    let (status, updated) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/user/update",
+        Some(json!({"user_id": "u-1", "password": "correct horse", "max_budget": null, "user_alias": "Ann"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{updated}");
+    assert!(updated["max_budget"].is_null());
+    assert_eq!(updated["user_alias"], "Ann");
+    assert!(updated.get("password").is_none());
+    assert_eq!(updated["metadata"]["model_rpm_limit"]["gpt-4o"], 5);
+    let (_, merged) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/user/update",
+        Some(json!({"user_id": "u-1", "metadata": {"team": "core"}})),
+    )
+    .await;
+    assert_eq!(merged["metadata"]["team"], "core");
+    assert_eq!(merged["metadata"]["model_rpm_limit"]["gpt-4o"], 5);
+    let (_, cleared) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/user/update",
+        Some(json!({"user_id": "u-1", "metadata": null, "models": null})),
+    )
+    .await;
+    assert_eq!(cleared["metadata"], json!({}));
+    assert_eq!(cleared["models"], json!([]));
+    let phc = app
+        .rows(&format!(
+            "SELECT password FROM \"LiteLLM_UserTable\" WHERE account_id = '{}' AND user_id = 'u-1'",
+            account.uuid()
+        ))
+        .await;
+    let phc = phc[0]["password"].as_str().unwrap();
+    assert!(phc.starts_with("$argon2"), "{phc}");
+    assert!(alchemi::secret::verify_password("correct horse", phc));
+
+    let (status, page) = admin_call(
+        &app,
+        account,
+        Method::GET,
+        "/user/list?page_size=1&sort_by=user_id",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total"], 2);
+    assert_eq!(page["total_pages"], 2);
+    assert_eq!(page["users"][0]["user_id"], "u-1");
+    assert_eq!(page["users"][0]["key_count"], 1);
+    assert!(page["users"][0].get("password").is_none());
+    let (_, filtered) = admin_call(
+        &app,
+        account,
+        Method::GET,
+        "/user/list?role=proxy_admin_viewer",
+        None,
+    )
+    .await;
+    assert_eq!(filtered["users"].as_array().unwrap().len(), 1);
+    assert_eq!(filtered["users"][0]["user_id"], "u-2");
+    let (_, by_email) = admin_call(
+        &app,
+        account,
+        Method::GET,
+        "/user/list?user_email=EXAMPLE",
+        None,
+    )
+    .await;
+    assert_eq!(by_email["total"], 1);
+    let (_, by_ids) = admin_call(
+        &app,
+        account,
+        Method::GET,
+        "/user/list?user_ids=u-1,u-2",
+        None,
+    )
+    .await;
+    assert_eq!(by_ids["total"], 2);
+
+    let (status, deleted) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/user/delete",
+        Some(json!({"user_ids": ["u-1"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{deleted}");
+    assert_eq!(deleted["deleted_users"], json!(["u-1"]));
+    let (status, _) = admin_call(&app, account, Method::GET, "/user/info?user_id=u-1", None).await;
+    assert_eq!(status, 404);
+    let mut status = 0;
+    for _ in 0..40 {
+        (status, _) = call_as(&app, &key, None, Method::GET, "/user/info", None).await;
+        if status == 401 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, 401, "the deleted user's key is gone");
+    let archived = app
+        .rows(&format!(
+            "SELECT token FROM \"LiteLLM_DeletedVerificationToken\" WHERE account_id = '{}'",
+            account.uuid()
+        ))
+        .await;
+    assert_eq!(archived.len(), 1);
+
+    let users = audit_rows(&app, account, "LiteLLM_UserTable").await;
+    assert_eq!(
+        actions(&users),
+        [
+            "created", "created", "updated", "updated", "updated", "deleted"
+        ]
+    );
+    assert_eq!(users[2]["object_id"], "u-1");
+    assert_eq!(users[2]["before_value"]["user_alias"], Value::Null);
+    assert_eq!(users[2]["updated_values"]["user_alias"], "Ann");
+    assert_eq!(users[2]["updated_values"]["password"], "<redacted>");
+    let keys = audit_rows(&app, account, "LiteLLM_VerificationToken").await;
+    assert_eq!(actions(&keys), ["created", "deleted"]);
+    assert_eq!(keys[0]["object_id"], alchemi::secret::hash_api_key(&key));
+}
+
+#[tokio::test]
+async fn new_users_join_the_teams_and_organizations_named() {
+    let app = TestApp::spawn().await;
+    let account = app.test.create_account("users").await;
+    admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/team/new",
+        Some(json!({"team_id": "t-1"})),
+    )
+    .await;
+    admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/organization/new",
+        Some(json!({"organization_id": "o-1", "organization_alias": "Org"})),
+    )
+    .await;
+    let (status, created) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/user/new",
+        Some(json!({
+            "user_id": "u-1", "teams": [{"team_id": "t-1", "user_role": "admin", "max_budget_in_team": 3.0}],
+            "organizations": ["o-1"], "auto_create_key": false
+        })),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["teams"], json!(["t-1"]));
+    let (_, team) = admin_call(&app, account, Method::GET, "/team/info?team_id=t-1", None).await;
+    assert_eq!(
+        team["team_info"]["members_with_roles"],
+        json!([{"role": "admin", "user_id": "u-1", "user_email": null}])
+    );
+    assert_eq!(
+        team["team_memberships"][0]["litellm_budget_table"]["max_budget"],
+        3.0
+    );
+    let (_, org) = admin_call(
+        &app,
+        account,
+        Method::GET,
+        "/organization/info?organization_id=o-1",
+        None,
+    )
+    .await;
+    assert_eq!(org["members"][0]["user_id"], "u-1");
+    assert_eq!(org["members"][0]["user_role"], "internal_user");
+
+    let (_, info) = admin_call(&app, account, Method::GET, "/user/info?user_id=u-1", None).await;
+    assert_eq!(info["teams"][0]["team_id"], "t-1");
+    assert_eq!(info["teams"][0]["team_memberships"][0]["user_id"], "u-1");
+
+    let (status, answer) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/user/new",
+        Some(json!({"user_id": "u-2", "teams": ["no-such-team"]})),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"]["param"], "teams");
+    let (status, _) = admin_call(&app, account, Method::GET, "/user/info?user_id=u-2", None).await;
+    assert_eq!(status, 404, "a refused creation leaves nothing behind");
+
+    // Deleting the user takes them out of the team and the organization.
+    let (status, _) = admin_call(
+        &app,
+        account,
+        Method::POST,
+        "/user/delete",
+        Some(json!({"user_ids": ["u-1"]})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, team) = admin_call(&app, account, Method::GET, "/team/info?team_id=t-1", None).await;
+    assert_eq!(team["team_info"]["members_with_roles"], json!([]));
+    assert_eq!(team["team_memberships"], json!([]));
+    let (_, org) = admin_call(
+        &app,
+        account,
+        Method::GET,
+        "/organization/info?organization_id=o-1",
+        None,
+    )
+    .await;
+    assert_eq!(org["members"], json!([]));
+}
+
+#[tokio::test]
+async fn users_read_and_change_only_themselves() {
+    let app = TestApp::spawn().await;
+    let account = app.test.create_account("users").await;
+    let own = key_with_role(&app, account, "me", "internal_user").await;
+    let viewer = key_with_role(&app, account, "viewer", "proxy_admin_viewer").await;
+    app.insert(
+        "LiteLLM_UserTable",
+        &json!({"account_id": account.uuid(), "user_id": "other", "user_role": "internal_user"}),
+    )
+    .await;
+
+    let (status, info) = call_as(&app, &own, None, Method::GET, "/user/info", None).await;
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(info["user_id"], "me");
+    let (status, answer) = call_as(
+        &app,
+        &own,
+        None,
+        Method::GET,
+        "/user/info?user_id=other",
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("key not allowed to access this user's info")
+    );
+    let (status, _) = call_as(
+        &app,
+        &viewer,
+        None,
+        Method::GET,
+        "/user/info?user_id=other",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let (status, changed) = call_as(
+        &app,
+        &own,
+        None,
+        Method::POST,
+        "/user/update",
+        Some(json!({"user_id": "me", "user_alias": "Me", "password": "pw"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    let (status, answer) = call_as(
+        &app,
+        &own,
+        None,
+        Method::POST,
+        "/user/update",
+        Some(json!({"user_id": "me", "max_budget": 1000.0})),
+    )
+    .await;
+    assert_eq!(status, 403, "{answer}");
+    let (status, answer) = call_as(
+        &app,
+        &own,
+        None,
+        Method::POST,
+        "/user/update",
+        Some(json!({"user_id": "me", "user_role": "proxy_admin"})),
+    )
+    .await;
+    assert_eq!(status, 403, "{answer}");
+    assert_eq!(
+        answer["error"]["message"],
+        "Only proxy admins can modify user roles."
+    );
+    let (status, _) = call_as(
+        &app,
+        &own,
+        None,
+        Method::POST,
+        "/user/update",
+        Some(json!({"user_id": "other", "user_alias": "x"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    for (method, path, body) in [
+        (Method::POST, "/user/new", Some(json!({}))),
+        (
+            Method::POST,
+            "/user/delete",
+            Some(json!({"user_ids": ["other"]})),
+        ),
+        (Method::GET, "/user/list", None),
+    ] {
+        let (status, answer) = call_as(&app, &own, None, method, path, body).await;
+        assert_eq!(status, 401, "{path}: {answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Authentication Error, Only proxy admin")
+        );
+    }
+    let (status, _) = call_as(&app, &viewer, None, Method::GET, "/user/list", None).await;
+    assert_eq!(status, 200);
+    let (status, _) = call_as(
+        &app,
+        &viewer,
+        None,
+        Method::POST,
+        "/user/new",
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = call_as(
+        &app,
+        &viewer,
+        None,
+        Method::POST,
+        "/user/update",
+        Some(json!({"user_id": "viewer", "user_alias": "x"})),
+    )
+    .await;
+    assert_eq!(status, 401, "viewers change nothing");
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field() {
+    let app = TestApp::spawn().await;
+    let account = app.test.create_account("users").await;
+    for (path, body, status, param) in [
+        (
+            "/user/new",
+            json!({"max_budget": "lots"}),
+            422,
+            "max_budget",
+        ),
+        (
+            "/user/new",
+            json!({"user_role": "wizard"}),
+            400,
+            "user_role",
+        ),
+        (
+            "/user/new",
+            json!({"budget_duration": "fortnight"}),
+            400,
+            "budget_duration",
+        ),
+        ("/user/new", json!({"duration": "soon"}), 400, "duration"),
+        (
+            "/user/new",
+            json!({"teams": [{"user_role": "admin"}]}),
+            422,
+            "teams",
+        ),
+        (
+            "/user/new",
+            json!({"model_rpm_limit": {"gpt-4o": "many"}}),
+            422,
+            "model_rpm_limit",
+        ),
+        ("/user/update", json!({"user_alias": "x"}), 400, "user_id"),
+        ("/user/delete", json!({"user_ids": "u-1"}), 422, "user_ids"),
+    ] {
+        let (got, answer) = admin_call(&app, account, Method::POST, path, Some(body.clone())).await;
+        assert_eq!(got, status, "{path} {body}: {answer}");
+        assert_eq!(answer["error"]["param"], param, "{path} {body}: {answer}");
+    }
+    let (status, answer) = admin_call(
+        &app,
+        account,
+        Method::GET,
+        "/user/list?sort_by=password",
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"]["param"], "sort_by");
+    let (status, answer) =
+        admin_call(&app, account, Method::GET, "/user/list?page=first", None).await;
+    assert_eq!(status, 422, "{answer}");
+}
+
+#[tokio::test]
+async fn another_accounts_users_are_out_of_reach() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (
+        app.test.create_account("a").await,
+        app.test.create_account("b").await,
+    );
+    let (status, _) = admin_call(
+        &app,
+        b,
+        Method::POST,
+        "/user/new",
+        Some(json!({"user_id": "theirs"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = admin_call(&app, a, Method::GET, "/user/info?user_id=theirs", None).await;
+    assert_eq!(status, 404);
+    let (status, _) = admin_call(
+        &app,
+        a,
+        Method::POST,
+        "/user/update",
+        Some(json!({"user_id": "theirs", "max_budget": 1.0})),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = admin_call(
+        &app,
+        a,
+        Method::POST,
+        "/user/delete",
+        Some(json!({"user_ids": ["theirs"]})),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, listed) = admin_call(&app, a, Method::GET, "/user/list", None).await;
+    assert_eq!(listed["total"], 0);
+    // The same id is free in account A.
+    let (status, _) = admin_call(
+        &app,
+        a,
+        Method::POST,
+        "/user/new",
+        Some(json!({"user_id": "theirs"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, theirs) = admin_call(&app, b, Method::GET, "/user/info?user_id=theirs", None).await;
+    assert_eq!(theirs["keys"].as_array().unwrap().len(), 1);
+}
