@@ -18,8 +18,8 @@ pub struct Change<'a> {
 
 const INSERT_SQL: &str = "
     INSERT INTO \"LiteLLM_AuditLog\"
-           (account_id, changed_by, changed_by_api_key, action, table_name, object_id, before_value, updated_values)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+           (account_id, updated_at, changed_by, changed_by_api_key, action, table_name, object_id, before_value, updated_values)
+    VALUES ($1, clock_timestamp(), $2, $3, $4, $5, $6, $7, $8)";
 
 /// Writes the audit row of `change` inside `tx`.
 pub async fn record(tx: &TenantTx, actor: &Actor, change: Change<'_>) -> Result<(), DbError> {

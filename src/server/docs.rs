@@ -29,6 +29,30 @@ struct DocsPage {
     sections: Vec<Section>,
 }
 
+/// Names every operation after its method and path (`post_key_generate`),
+/// so ids are unique across families, as OpenAPI requires.
+pub fn name_operations(spec: &mut OpenApi) {
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let slug: String = path
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let slug = slug.trim_matches('_').replace("__", "_");
+        let methods = [
+            ("get", &mut item.get),
+            ("post", &mut item.post),
+            ("put", &mut item.put),
+            ("patch", &mut item.patch),
+            ("delete", &mut item.delete),
+        ];
+        for (method, operation) in methods {
+            if let Some(operation) = operation {
+                operation.operation_id = Some(format!("{method}_{slug}"));
+            }
+        }
+    }
+}
+
 /// Serves the document.
 pub async fn openapi_json(spec: Arc<OpenApi>) -> Response {
     Json(spec.as_ref().clone()).into_response()

@@ -31,7 +31,8 @@ pub use state::{AppState, Services, Settings};
 pub fn app(state: AppState) -> Router {
     let root_redirect = state.settings().root_redirect_url.clone();
     let docs_url = state.settings().docs_url.clone();
-    let (management, spec) = crate::management::router().split_for_parts();
+    let (management, mut spec) = crate::management::router().split_for_parts();
+    docs::name_operations(&mut spec);
     let spec = std::sync::Arc::new(spec);
     let json_spec = spec.clone();
     Router::new()
