@@ -179,9 +179,15 @@ pub async fn list(
         )
         .await?
         .get(0);
+    // The page is picked from the index first (a deep page must not read
+    // every row before it); only its rows are read whole and made JSON.
+    let id = if table == TABLE { "token" } else { "id" };
     let sql = format!(
-        "SELECT to_jsonb(k.*) FROM \"{table}\" k WHERE {filters}
-          ORDER BY k.{sort} {order} NULLS LAST, k.token LIMIT {} OFFSET {}",
+        "SELECT to_jsonb(k.*) FROM (
+             SELECT k.{id}, k.{sort} FROM \"{table}\" k WHERE {filters}
+              ORDER BY k.{sort} {order} NULLS LAST, k.{id} LIMIT {} OFFSET {}) p
+           JOIN \"{table}\" k ON k.account_id = $1 AND k.{id} = p.{id}
+          ORDER BY p.{sort} {order} NULLS LAST, p.{id}",
         page.limit(),
         page.offset()
     );
