@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a Debian-family machine, makes sure a
+# Installs what the test suite needs on a Debian-family machine (PostgreSQL,
+# Redis, Chromium and chromedriver for the console's browser tests), makes sure a
 # PostgreSQL is reachable for the tests, then checks formatting and lints and
 # runs the whole suite.
 #
@@ -25,6 +26,9 @@ missing=()
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+# The console's browser tests drive headless Chromium through chromedriver.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   as_root apt-get update -qq

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod cluster;
 mod commands;
 pub mod config;
+pub mod console;
 pub mod crypto;
 pub mod db;
 pub mod embedded;

@@ -30,6 +30,9 @@ pub const SUPER_ADMIN_ROLE: &str = "super_admin";
 /// Labels the derived key, so the same secrets never sign anything else.
 const KEY_LABEL: &[u8] = b"alchemi console session v1";
 
+/// Labels the key CSRF tokens are signed with.
+const CSRF_LABEL: &[u8] = b"alchemi console csrf v1";
+
 /// The token's claims.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Claims {
@@ -63,6 +66,8 @@ impl Session {
 pub struct Sessions {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Signs the console's CSRF tokens; derived apart from the JWT key.
+    csrf_key: Vec<u8>,
     secure: bool,
 }
 
@@ -74,8 +79,36 @@ impl Sessions {
         Self {
             encoding: EncodingKey::from_secret(&key),
             decoding: DecodingKey::from_secret(&key),
+            csrf_key: mac(&key, CSRF_LABEL).unwrap_or_else(|| key.clone()),
             secure,
         }
+    }
+
+    /// The CSRF token a form carries for `binding` (the session token, or a
+    /// login nonce): an HMAC under the server's key, so it cannot be forged
+    /// and dies with the session it is bound to.
+    pub fn csrf_token(&self, binding: &str) -> String {
+        hex::encode(mac(&self.csrf_key, binding.as_bytes()).unwrap_or_default())
+    }
+
+    /// True when `given` is the CSRF token for `binding` (compared in
+    /// constant time).
+    pub fn csrf_valid(&self, binding: &str, given: &str) -> bool {
+        let Ok(given) = hex::decode(given) else {
+            return false;
+        };
+        match Hmac::<Sha256>::new_from_slice(&self.csrf_key) {
+            Ok(mut mac) => {
+                mac.update(binding.as_bytes());
+                mac.verify_slice(&given).is_ok()
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// True when the cookie carries the `Secure` attribute.
+    pub fn secure(&self) -> bool {
+        self.secure
     }
 
     /// A signed token for `session`, valid for [`LIFETIME`].
@@ -129,6 +162,12 @@ impl Sessions {
         let secure = if self.secure { "; Secure" } else { "" };
         format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
     }
+}
+
+fn mac(key: &[u8], message: &[u8]) -> Option<Vec<u8>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
+    mac.update(message);
+    Some(mac.finalize().into_bytes().to_vec())
 }
 
 fn derive_key(master_key_hash: &str, salt_key: Option<&str>) -> Vec<u8> {
@@ -272,6 +311,16 @@ mod tests {
         assert!(sessions(true).cookie("abc").ends_with("; Secure"));
         assert!(sessions(true).clear_cookie().starts_with("token=; Path=/"));
         assert!(sessions(true).clear_cookie().contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn csrf_tokens_are_bound_and_keyed() {
+        let token = sessions(false).csrf_token("session-a");
+        assert!(sessions(false).csrf_valid("session-a", &token));
+        assert!(!sessions(false).csrf_valid("session-b", &token));
+        assert!(!Sessions::new("other", Some("salt"), false).csrf_valid("session-a", &token));
+        assert!(!sessions(false).csrf_valid("session-a", ""));
+        assert!(!sessions(false).csrf_valid("session-a", "zz"));
     }
 
     #[test]

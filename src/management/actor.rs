@@ -152,7 +152,7 @@ impl Actor {
         parts: &Parts,
         session: Session,
     ) -> Result<Self, ApiError> {
-        let Some(account) = session.account else {
+        if session.account.is_none() {
             if !session.is_super_admin() {
                 return Err(ApiError::auth("invalid session."));
             }
@@ -164,6 +164,18 @@ impl Actor {
                 team_id: None,
                 master: true,
             });
+        }
+        Self::from_account_session(state, session).await
+    }
+
+    /// The actor of an account's console session (also used by the console
+    /// pages); refused when the account is suspended.
+    pub(crate) async fn from_account_session(
+        state: &AppState,
+        session: Session,
+    ) -> Result<Self, ApiError> {
+        let Some(account) = session.account else {
+            return Err(ApiError::auth("invalid session."));
         };
         let holder = state
             .holders()

@@ -56,12 +56,12 @@ pub struct ResolveRequest {
 /// LiteLLM's login form (urlencoded or JSON).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginForm {
-    username: String,
-    password: String,
+    pub username: String,
+    pub password: String,
 }
 
 /// The client's address, as the listener saw it.
-pub struct ClientAddr(Option<IpAddr>);
+pub struct ClientAddr(pub Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = Infallible;
@@ -84,18 +84,28 @@ async fn resolve(
     State(state): State<AppState>,
     Body(body): Body<ResolveRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let email = body.email.trim();
-    let password = json!({"method": "password"});
+    Ok(Json(match sso_redirect(&state, &body.email).await? {
+        Some(url) => json!({"method": "sso", "redirect_url": url}),
+        None => json!({"method": "password"}),
+    }))
+}
+
+/// Where `email` signs in with SSO, or `None` when it gets a password field
+/// (unknown emails too), shared with the console's login page.
+pub(crate) async fn sso_redirect(
+    state: &AppState,
+    email: &str,
+) -> Result<Option<String>, ApiError> {
+    let email = email.trim();
     if email == state.settings().credentials.ui_username || !email.contains('@') {
-        return Ok(Json(password));
+        return Ok(None);
     }
-    match state.db().doors().login_account(email).await? {
-        Some(found) if found.sso_enabled => Ok(Json(json!({
-            "method": "sso",
-            "redirect_url": format!("/sso/key/generate?account_id={}", found.account_id),
-        }))),
-        _ => Ok(Json(password)),
-    }
+    Ok(match state.db().doors().login_account(email).await? {
+        Some(found) if found.sso_enabled => {
+            Some(format!("/sso/key/generate?account_id={}", found.account_id))
+        }
+        _ => None,
+    })
 }
 
 /// Reads the form as JSON or urlencoded, whichever the client sent.
@@ -265,6 +275,33 @@ async fn login(
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
     let form = parse_form(&headers, &bytes)?;
+    let session = check_credentials(&state, address, &form).await?;
+    let settings = state.settings();
+    let token = settings
+        .sessions
+        .issue(&session)
+        .map_err(ApiError::internal)?;
+    let body = json!({
+        "user_id": session.subject,
+        "role": session.role,
+        "account_id": session.account,
+        "token": token,
+    });
+    Ok(with_cookie(
+        &headers,
+        &settings.sessions.cookie(&token),
+        body,
+    ))
+}
+
+/// The session `form`'s credentials earn, with failures throttled per
+/// email and client address (shared with the console's login page): a 401
+/// for wrong credentials, a 429 when throttled.
+pub(crate) async fn check_credentials(
+    state: &AppState,
+    address: Option<IpAddr>,
+    form: &LoginForm,
+) -> Result<Session, ApiError> {
     let email_subject = format!("login:{}", form.username.trim().to_lowercase());
     let mut subjects = vec![email_subject.clone()];
     if let Some(address) = address {
@@ -295,28 +332,14 @@ async fn login(
             role: SUPER_ADMIN_ROLE.to_owned(),
         })
     } else {
-        account_login(&state, &form).await?
+        account_login(state, form).await?
     };
     let Some(session) = session else {
         throttle.fail(&subjects).await;
         return Err(refused());
     };
     throttle.forget(&email_subject).await;
-    let token = settings
-        .sessions
-        .issue(&session)
-        .map_err(ApiError::internal)?;
-    let body = json!({
-        "user_id": session.subject,
-        "role": session.role,
-        "account_id": session.account,
-        "token": token,
-    });
-    Ok(with_cookie(
-        &headers,
-        &settings.sessions.cookie(&token),
-        body,
-    ))
+    Ok(session)
 }
 
 /// End the console session (clears the cookie).

@@ -6,7 +6,7 @@
 //! Routes are collected with their OpenAPI description.
 
 mod access_groups;
-mod accounts;
+pub(crate) mod accounts;
 mod activity;
 pub mod actor;
 pub mod audit;
@@ -16,8 +16,8 @@ mod budgets;
 mod credentials;
 mod customers;
 mod guardrails;
-mod keys;
-mod login;
+pub(crate) mod keys;
+pub(crate) mod login;
 mod models;
 mod organizations;
 pub mod paging;

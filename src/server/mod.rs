@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(crate::proxy::router())
         .merge(management)
+        .merge(crate::console::router(state.clone()))
         .with_state(state)
 }
 

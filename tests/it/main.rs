@@ -9,6 +9,7 @@
 )]
 
 mod common;
+mod console;
 mod governance;
 mod import;
 mod isolation;

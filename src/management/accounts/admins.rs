@@ -51,9 +51,9 @@ const DEMOTE_USER_SQL: &str = "
 /// `{email, password?}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AdminRequest {
-    email: String,
+    pub email: String,
     /// Lets the administrator sign in with a password (else SSO only).
-    password: Option<String>,
+    pub password: Option<String>,
 }
 
 fn invalid(field: &str, problem: &str) -> ApiError {
@@ -100,7 +100,17 @@ pub async fn add(
     Path(id): Path<String>,
     Body(body): Body<AdminRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let account = store::parse_id(&id)?;
+    add_admin(&state, &id, body).await.map(Json)
+}
+
+/// Makes `body.email` an administrator of account `id` (shared with the
+/// console).
+pub(crate) async fn add_admin(
+    state: &AppState,
+    id: &str,
+    body: AdminRequest,
+) -> Result<Value, ApiError> {
+    let account = store::parse_id(id)?;
     let email = email(&body.email)?;
     let password = match body.password {
         Some(password) if password.chars().count() < MIN_PASSWORD => {
@@ -114,7 +124,7 @@ pub async fn add(
     };
     let tx = state.db().admin().await?;
     if store::lock(&tx, account).await?.is_none() {
-        return Err(store::not_found(&id));
+        return Err(store::not_found(id));
     }
     let entry: Value = tx
         .query_one(
@@ -185,7 +195,7 @@ pub async fn add(
     let mut answer = entry;
     answer["user_id"] = json!(user_id);
     answer["password_set"] = json!(password.is_some());
-    Ok(Json(answer))
+    Ok(answer)
 }
 
 /// Remove an administrator: the entry goes, and the user row loses the
@@ -200,17 +210,27 @@ pub async fn remove(
     _admin: SuperAdmin,
     Path((id, email)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let account = store::parse_id(&id)?;
+    remove_admin(&state, &id, &email).await.map(Json)
+}
+
+/// Takes the administrator role (and password) from `email` in account `id`
+/// (shared with the console).
+pub(crate) async fn remove_admin(
+    state: &AppState,
+    id: &str,
+    email: &str,
+) -> Result<Value, ApiError> {
+    let account = store::parse_id(id)?;
     let tx = state.db().admin().await?;
     if store::lock(&tx, account).await?.is_none() {
-        return Err(store::not_found(&id));
+        return Err(store::not_found(id));
     }
     let Some(entry) = tx
         .query_opt(DELETE_ADMIN_SQL, &[&account.uuid(), &email.trim()])
         .await?
         .map(|row| row.get::<_, Value>(0))
     else {
-        return Err(crate::management::rows::not_found("Account admin", &email));
+        return Err(crate::management::rows::not_found("Account admin", email));
     };
     let entry_id = entry["id"].as_str().unwrap_or_default().to_owned();
     store::audit(
@@ -249,5 +269,5 @@ pub async fn remove(
         .await?;
     }
     tx.commit().await?;
-    Ok(Json(entry))
+    Ok(entry)
 }

@@ -5,7 +5,7 @@
 //! change notification evicts what the gateway had cached, within a second.
 //! Each change is audited inside the affected account.
 
-mod admins;
+pub(crate) mod admins;
 mod store;
 
 use axum::Json;
@@ -139,8 +139,16 @@ async fn create(
     _admin: SuperAdmin,
     Body(body): Body<Map<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
-    rows::required_text(&body, "account_name")?;
-    let fields = checked(&body)?;
+    create_account(&state, &body).await.map(Json)
+}
+
+/// Creates an account from the request's fields (shared with the console).
+pub(crate) async fn create_account(
+    state: &AppState,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    rows::required_text(body, "account_name")?;
+    let fields = checked(body)?;
     let tx = state.db().admin().await?;
     let row: Value = tx
         .query_one(INSERT_SQL, &[&Value::Object(fields), &store::CHANGED_BY])
@@ -161,7 +169,7 @@ async fn create(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(row))
+    Ok(row)
 }
 
 /// A page of accounts, oldest first; the platform account is never listed.
@@ -177,8 +185,25 @@ async fn list(
         page: query.page.unwrap_or(1),
         size: query.size.unwrap_or(PageQuery::default().size),
     };
-    let search = query.search.filter(|text| !text.trim().is_empty());
-    let status = query.status.filter(|text| !text.is_empty());
+    let (accounts, info) = list_accounts(&state, query.search, query.status, page).await?;
+    Ok(Json(json!({
+        "accounts": accounts,
+        "total_count": info.total_count,
+        "current_page": info.current_page,
+        "total_pages": info.total_pages,
+    })))
+}
+
+/// A page of accounts matching `search` (name or alias) and `status`
+/// (shared with the console).
+pub(crate) async fn list_accounts(
+    state: &AppState,
+    search: Option<String>,
+    status: Option<String>,
+    page: PageQuery,
+) -> Result<(Vec<Value>, PageInfo), ApiError> {
+    let search = search.filter(|text| !text.trim().is_empty());
+    let status = status.filter(|text| !text.is_empty());
     let tx = state.db().admin().await?;
     let rows = tx
         .query(LIST_SQL, &[&search, &status, &page.limit(), &page.offset()])
@@ -189,13 +214,7 @@ async fn list(
     };
     tx.commit().await?;
     let accounts: Vec<Value> = rows.iter().map(|row| row.get(0)).collect();
-    let info = PageInfo::of(page, total);
-    Ok(Json(json!({
-        "accounts": accounts,
-        "total_count": info.total_count,
-        "current_page": info.current_page,
-        "total_pages": info.total_pages,
-    })))
+    Ok((accounts, PageInfo::of(page, total)))
 }
 
 /// One account, with its administrators.
@@ -208,15 +227,20 @@ async fn info(
     _admin: SuperAdmin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let account = store::parse_id(&id)?;
+    account_info(&state, &id).await.map(Json)
+}
+
+/// One account's row with its `admins` (shared with the console).
+pub(crate) async fn account_info(state: &AppState, id: &str) -> Result<Value, ApiError> {
+    let account = store::parse_id(id)?;
     let tx = state.db().admin().await?;
     let Some(mut row) = store::get(&tx, account).await? else {
-        return Err(store::not_found(&id));
+        return Err(store::not_found(id));
     };
     let admins: Value = tx.query_one(ADMINS_SQL, &[&account.uuid()]).await?.get(0);
     tx.commit().await?;
     row["admins"] = admins;
-    Ok(Json(row))
+    Ok(row)
 }
 
 /// Change an account's name, alias, domain, budget or metadata.
@@ -230,11 +254,21 @@ async fn update(
     Path(id): Path<String>,
     Body(body): Body<Map<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
-    let account = store::parse_id(&id)?;
-    let changes = checked(&body)?;
+    update_account(&state, &id, &body).await.map(Json)
+}
+
+/// Changes an account's fields, auditing a real change (shared with the
+/// console).
+pub(crate) async fn update_account(
+    state: &AppState,
+    id: &str,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let account = store::parse_id(id)?;
+    let changes = checked(body)?;
     let tx = state.db().admin().await?;
     let Some(before) = store::lock(&tx, account).await? else {
-        return Err(store::not_found(&id));
+        return Err(store::not_found(id));
     };
     let after = store::update(&tx, account, &changes).await?;
     if before != after {
@@ -244,7 +278,7 @@ async fn update(
                 account,
                 action: "updated",
                 table: TABLE,
-                object_id: &id,
+                object_id: id,
                 before: Some(before),
                 after: Some(after.clone()),
             },
@@ -252,16 +286,17 @@ async fn update(
         .await?;
     }
     tx.commit().await?;
-    Ok(Json(after))
+    Ok(after)
 }
 
-/// Moves an account to `status`, auditing the change when there is one.
-async fn set_status(
+/// Moves an account to `status`, auditing the change when there is one
+/// (shared with the console).
+pub(crate) async fn set_status(
     state: &AppState,
     id: &str,
     status: &str,
     action: &str,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Value, ApiError> {
     let account = store::parse_id(id)?;
     let tx = state.db().admin().await?;
     let Some(before) = store::lock(&tx, account).await? else {
@@ -269,7 +304,7 @@ async fn set_status(
     };
     if before["status"] == status {
         tx.commit().await?;
-        return Ok(Json(before));
+        return Ok(before);
     }
     let after = store::set_status(&tx, account, status)
         .await?
@@ -287,7 +322,7 @@ async fn set_status(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(after))
+    Ok(after)
 }
 
 /// Suspend an account: its keys and sessions stop, its data stays.
@@ -300,7 +335,9 @@ async fn suspend(
     _admin: SuperAdmin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    set_status(&state, &id, "suspended", "blocked").await
+    set_status(&state, &id, "suspended", "blocked")
+        .await
+        .map(Json)
 }
 
 /// Reactivate a suspended account.
@@ -313,7 +350,9 @@ async fn reactivate(
     _admin: SuperAdmin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    set_status(&state, &id, "active", "unblocked").await
+    set_status(&state, &id, "active", "unblocked")
+        .await
+        .map(Json)
 }
 
 /// This family's routes.

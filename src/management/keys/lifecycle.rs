@@ -61,20 +61,33 @@ pub async fn delete(
     actor: Actor,
     Body(body): Body<DeleteKeysRequest>,
 ) -> Result<Json<Value>, ApiError> {
+    delete_keys(&state, &actor, &body.keys, &body.key_aliases)
+        .await
+        .map(Json)
+}
+
+/// Deletes keys (given raw or hashed) and keys by alias, keeping each in the
+/// deleted-keys table (shared with the console).
+pub(crate) async fn delete_keys(
+    state: &AppState,
+    actor: &Actor,
+    keys: &[String],
+    key_aliases: &[String],
+) -> Result<Value, ApiError> {
     actor.require_writer("/key/delete")?;
-    if body.keys.len() + body.key_aliases.len() > 1000 {
+    if keys.len() + key_aliases.len() > 1000 {
         return Err(ApiError::bad_request("keys: at most 1000 keys per request").with_param("keys"));
     }
     let tx = state.db().tenant(actor.account).await?;
     let mut targets = Vec::new();
-    for given in &body.keys {
+    for given in keys {
         let row = rows::get(&tx, TABLE, &[("token", &token_of(given))]).await?;
         targets.push((
             given.clone(),
             row.ok_or_else(|| rows::not_found("Key", given))?,
         ));
     }
-    for alias in &body.key_aliases {
+    for alias in key_aliases {
         let row = rows::get(&tx, TABLE, &[("key_alias", alias)]).await?;
         targets.push((
             alias.clone(),
@@ -83,7 +96,7 @@ pub async fn delete(
     }
     let mut deleted = Vec::new();
     for (given, row) in targets {
-        access::may_change(&tx, &actor, &row, "/key/delete").await?;
+        access::may_change(&tx, actor, &row, "/key/delete").await?;
         let token = row["token"].as_str().unwrap_or_default().to_owned();
         let mut kept = row.as_object().cloned().unwrap_or_default();
         kept.remove("account_id");
@@ -94,7 +107,7 @@ pub async fn delete(
         rows::delete(&tx, TABLE, &[("token", &token)]).await?;
         audit::record(
             &tx,
-            &actor,
+            actor,
             Change {
                 action: "deleted",
                 table: TABLE,
@@ -107,10 +120,11 @@ pub async fn delete(
         deleted.push(given);
     }
     tx.commit().await?;
-    Ok(Json(json!({"deleted_keys": deleted})))
+    Ok(json!({"deleted_keys": deleted}))
 }
 
-async fn set_blocked(
+/// Blocks or unblocks one key (shared with the console).
+pub(crate) async fn set_blocked(
     state: &AppState,
     actor: &Actor,
     given: &str,
@@ -198,7 +212,9 @@ pub async fn regenerate_path(
     rotate(&state, &actor, &key, body).await.map(Json)
 }
 
-async fn rotate(
+/// Gives a key a new secret; the answer carries the raw key once (shared
+/// with the console).
+pub(crate) async fn rotate(
     state: &AppState,
     actor: &Actor,
     given: &str,

@@ -2,11 +2,11 @@
 //! regenerate, block and unblock, with LiteLLM's fields and rules. Raw keys
 //! are shown once, at creation or rotation; only their sha256 is stored.
 
-mod access;
+pub(crate) mod access;
 mod fields;
-mod lifecycle;
-mod read;
-mod write;
+pub(crate) mod lifecycle;
+pub(crate) mod read;
+pub(crate) mod write;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -33,21 +33,26 @@ pub struct KeysRequest {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
 pub struct ListQuery {
-    page: Option<i64>,
+    pub page: Option<i64>,
     #[serde(alias = "page_size")]
-    size: Option<i64>,
-    user_id: Option<String>,
-    team_id: Option<String>,
-    organization_id: Option<String>,
-    key_hash: Option<String>,
-    key_alias: Option<String>,
-    return_full_object: Option<bool>,
+    pub size: Option<i64>,
+    pub user_id: Option<String>,
+    pub team_id: Option<String>,
+    pub organization_id: Option<String>,
+    pub key_hash: Option<String>,
+    pub key_alias: Option<String>,
+    pub return_full_object: Option<bool>,
     /// `created_at` (default), `updated_at`, `spend`, `key_alias`, `expires`.
-    sort_by: Option<String>,
+    pub sort_by: Option<String>,
     /// `desc` (default) or `asc`.
-    sort_order: Option<String>,
+    pub sort_order: Option<String>,
     /// `deleted` lists deleted keys.
-    status: Option<String>,
+    pub status: Option<String>,
+    /// Part of the alias or of the abbreviated key (the console's search box;
+    /// not a LiteLLM parameter).
+    #[serde(skip)]
+    #[param(ignore)]
+    pub search: Option<String>,
 }
 
 /// One key: `{"key": ..., "info": {...}}`.
@@ -61,12 +66,22 @@ pub async fn info(
     let Some(given) = query.key.or_else(|| actor.key_hash.clone()) else {
         return Err(ApiError::bad_request("key: name the key to describe").with_param("key"));
     };
+    let info = key_info(&state, &actor, &given).await?;
+    Ok(Json(json!({"key": given, "info": info})))
+}
+
+/// One key the actor may read, with its budget (shared with the console).
+pub(crate) async fn key_info(
+    state: &AppState,
+    actor: &Actor,
+    given: &str,
+) -> Result<Value, ApiError> {
     let tx = state.db().tenant(actor.account).await?;
-    let row = rows::get(&tx, TABLE, &[("token", &token_of(&given))]).await?;
+    let row = rows::get(&tx, TABLE, &[("token", &token_of(given))]).await?;
     let Some(row) = row else {
-        return Err(rows::not_found("Key", &given));
+        return Err(rows::not_found("Key", given));
     };
-    if !access::may_read(&tx, &actor, &row).await? {
+    if !access::may_read(&tx, actor, &row).await? {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "auth_error",
@@ -75,7 +90,7 @@ pub async fn info(
     }
     let info = with_budget(&tx, row).await?;
     tx.commit().await?;
-    Ok(Json(json!({"key": given, "info": info})))
+    Ok(info)
 }
 
 /// Several keys: `{"key": [...], "info": [...]}` (those the caller may read).
@@ -120,6 +135,15 @@ pub async fn list(
     actor: Actor,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    list_keys(&state, &actor, query).await.map(Json)
+}
+
+/// A page of the keys the actor may see (shared with the console).
+pub(crate) async fn list_keys(
+    state: &AppState,
+    actor: &Actor,
+    query: ListQuery,
+) -> Result<Value, ApiError> {
     let page = PageQuery {
         page: query.page.unwrap_or(1),
         size: query.size.unwrap_or(10),
@@ -161,15 +185,19 @@ pub async fn list(
         AND ($3::text IS NULL OR k.team_id = $3)
         AND ($4::text IS NULL OR k.organization_id = $4)
         AND ($5::text IS NULL OR k.token = $5)
-        AND ($6::text IS NULL OR k.key_alias = $6)";
+        AND ($6::text IS NULL OR k.key_alias = $6)
+        AND ($7::text IS NULL OR strpos(lower(coalesce(k.key_alias, '')), lower($7)) > 0
+             OR strpos(lower(coalesce(k.key_name, '')), lower($7)) > 0)";
     let key_hash = query.key_hash.as_deref().map(token_of);
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] = [
+    let search = query.search.filter(|text| !text.trim().is_empty());
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] = [
         &actor.account.uuid(),
         &user_id,
         &query.team_id,
         &query.organization_id,
         &key_hash,
         &query.key_alias,
+        &search,
     ];
     let tx = state.db().tenant(actor.account).await?;
     let total: i64 = tx
@@ -206,12 +234,12 @@ pub async fn list(
         })
         .collect();
     let info = PageInfo::of(page, total);
-    Ok(Json(json!({
+    Ok(json!({
         "keys": keys,
         "total_count": info.total_count,
         "current_page": info.current_page,
         "total_pages": info.total_pages,
-    })))
+    }))
 }
 
 /// The account's key aliases (at most 1000).

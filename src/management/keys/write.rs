@@ -109,7 +109,9 @@ pub async fn service_account(
     create(&state, &actor, body).await.map(Json)
 }
 
-async fn create(
+/// Creates a key from LiteLLM's request fields; the answer carries the raw
+/// key once (shared with the console).
+pub(crate) async fn create(
     state: &AppState,
     actor: &Actor,
     body: Map<String, Value>,

@@ -1,0 +1,76 @@
+//! The console: server-rendered pages under `/ui` for the super admin
+//! (accounts and their administrators) and for account users (dashboard,
+//! virtual keys, spend logs). Pages work without JavaScript; forms POST and
+//! redirect. Page families keep their handlers, queries and views side by
+//! side; shared page plumbing lives in `page`, `security` and `view`. No
+//! business rule is written here: changes go through the management API's
+//! functions, so roles, validation and audit rows are the same.
+//!
+//! Layers, outermost first: security headers on every response, then the
+//! CSRF check on every POST, then the routes (each page's extractor sends a
+//! browser without a session to `/ui/login`).
+
+mod accounts;
+mod assets;
+mod dashboard;
+mod keys;
+mod login;
+mod page;
+mod security;
+mod spend;
+mod view;
+
+use axum::Router;
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+/// Every console route, with its layers.
+pub fn router(state: AppState) -> Router<AppState> {
+    let pages = Router::new()
+        .route("/ui", get(login::home))
+        .route("/ui/", get(login::home))
+        .route("/ui/login", get(login::show).post(login::submit))
+        .route("/ui/logout", post(login::logout))
+        .route("/ui/accounts", get(accounts::list))
+        .route(
+            "/ui/accounts/new",
+            get(accounts::new_form).post(accounts::create),
+        )
+        .route(
+            "/ui/accounts/{id}",
+            get(accounts::detail).post(accounts::update),
+        )
+        .route("/ui/accounts/{id}/suspend", post(accounts::suspend))
+        .route("/ui/accounts/{id}/reactivate", post(accounts::reactivate))
+        .route("/ui/accounts/{id}/admins", post(accounts::add_admin_post))
+        .route(
+            "/ui/accounts/{id}/admins/remove",
+            post(accounts::remove_admin_post),
+        )
+        .route("/ui/dashboard", get(dashboard::show))
+        .route("/ui/keys", get(keys::list))
+        .route("/ui/keys/new", get(keys::new_form).post(keys::create_post))
+        .route("/ui/keys/{id}", get(keys::detail))
+        .route("/ui/keys/{id}/block", post(keys::block))
+        .route("/ui/keys/{id}/unblock", post(keys::unblock))
+        .route("/ui/keys/{id}/delete", post(keys::delete))
+        .route("/ui/keys/{id}/regenerate", post(keys::regenerate))
+        .route("/ui/spend", get(spend::list))
+        .route("/ui/spend/{id}", get(spend::detail))
+        .route("/ui/{*rest}", get(not_found).post(not_found))
+        .layer(middleware::from_fn_with_state(state, security::csrf));
+    Router::new()
+        .route(
+            &format!("{}/{{hash}}/{{name}}", assets::PREFIX),
+            get(assets::serve),
+        )
+        .merge(pages)
+        .layer(middleware::from_fn(security::headers))
+}
+
+async fn not_found() -> axum::response::Response {
+    page::PageError::not_found().into_response()
+}

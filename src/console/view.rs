@@ -1,0 +1,167 @@
+//! Small view helpers the pages share: shown text of JSON values, money,
+//! paging links, and the server-drawn SVG bar chart. No queries here.
+
+use serde_json::Value;
+
+use crate::management::paging::PageInfo;
+
+/// A JSON value as shown in a cell (empty for null).
+pub fn text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A dollar amount, to the cent below $100 and to four places below a cent.
+pub fn money(value: &Value) -> String {
+    dollars(value.as_f64().unwrap_or(0.0))
+}
+
+/// `amount` as dollars.
+pub fn dollars(amount: f64) -> String {
+    if amount != 0.0 && amount.abs() < 0.01 {
+        format!("${amount:.6}")
+    } else {
+        format!("${amount:.2}")
+    }
+}
+
+/// Links to the previous and next page, keeping the list's filters.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub prev: String,
+    pub next: String,
+}
+
+impl Pager {
+    /// The pager of `info` for the list at `path` filtered by `filters`.
+    pub fn new(path: &str, filters: &[(&str, &str)], info: PageInfo) -> Self {
+        let link = |page: i64| {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            for (name, value) in filters.iter().filter(|(_, value)| !value.is_empty()) {
+                query.append_pair(name, value);
+            }
+            query.append_pair("page", &page.to_string());
+            format!("{path}?{}", query.finish())
+        };
+        let page = info.current_page;
+        Self {
+            page,
+            pages: info.total_pages.max(1),
+            total: info.total_count,
+            prev: if page > 1 {
+                link(page - 1)
+            } else {
+                String::new()
+            },
+            next: if page < info.total_pages {
+                link(page + 1)
+            } else {
+                String::new()
+            },
+        }
+    }
+}
+
+/// One bar of a chart.
+pub struct Bar {
+    pub x: String,
+    pub y: String,
+    pub width: String,
+    pub height: String,
+    /// The tooltip (`<title>`): the day and its figure.
+    pub label: String,
+}
+
+/// A bar chart drawn on the server, one bar per day.
+pub struct Chart {
+    pub width: u32,
+    pub height: u32,
+    pub bars: Vec<Bar>,
+    pub max_label: String,
+    pub first_day: String,
+    pub last_day: String,
+}
+
+/// Chart geometry: the drawing area and the gap between bars.
+const WIDTH: f64 = 600.0;
+const HEIGHT: f64 = 160.0;
+const GAP: f64 = 2.0;
+
+impl Chart {
+    /// Bars for `(day, value)` pairs; `show` formats a value for labels.
+    pub fn bars(days: &[(String, f64)], show: impl Fn(f64) -> String) -> Self {
+        let max = days.iter().map(|(_, value)| *value).fold(0.0_f64, f64::max);
+        let slot = WIDTH / days.len().max(1) as f64;
+        let bars = days
+            .iter()
+            .enumerate()
+            .map(|(index, (day, value))| {
+                let height = if max > 0.0 {
+                    (value / max * HEIGHT).max(if *value > 0.0 { 1.0 } else { 0.0 })
+                } else {
+                    0.0
+                };
+                Bar {
+                    x: format!("{:.1}", index as f64 * slot + GAP / 2.0),
+                    y: format!("{:.1}", HEIGHT - height),
+                    width: format!("{:.1}", (slot - GAP).max(1.0)),
+                    height: format!("{height:.1}"),
+                    label: format!("{day}: {}", show(*value)),
+                }
+            })
+            .collect();
+        Self {
+            width: WIDTH as u32,
+            height: HEIGHT as u32,
+            bars,
+            max_label: show(max),
+            first_day: days.first().map(|(day, _)| day.clone()).unwrap_or_default(),
+            last_day: days.last().map(|(day, _)| day.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_show_plainly() {
+        assert_eq!(text(&json!(null)), "");
+        assert_eq!(text(&json!("a")), "a");
+        assert_eq!(text(&json!(3)), "3");
+        assert_eq!(money(&json!(1.5)), "$1.50");
+        assert_eq!(money(&json!(0.000123)), "$0.000123");
+    }
+
+    #[test]
+    fn pagers_keep_filters() {
+        let info = PageInfo {
+            total_count: 45,
+            current_page: 2,
+            total_pages: 3,
+        };
+        let pager = Pager::new("/ui/keys", &[("search", "a b"), ("model", "")], info);
+        assert_eq!(pager.prev, "/ui/keys?search=a+b&page=1");
+        assert_eq!(pager.next, "/ui/keys?search=a+b&page=3");
+    }
+
+    #[test]
+    fn bars_scale_to_the_largest_day() {
+        let chart = Chart::bars(
+            &[("d1".into(), 0.0), ("d2".into(), 2.0), ("d3".into(), 4.0)],
+            |v| format!("{v}"),
+        );
+        assert_eq!(chart.bars.len(), 3);
+        assert_eq!(chart.bars[2].height, "160.0");
+        assert_eq!(chart.bars[1].height, "80.0");
+        assert_eq!(chart.bars[0].height, "0.0");
+        assert_eq!(chart.first_day, "d1");
+    }
+}

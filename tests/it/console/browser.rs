@@ -1,0 +1,308 @@
+//! Journeys through the console in headless Chromium, driven over WebDriver
+//! by chromedriver on a free port. `scripts/test.sh` installs Debian's
+//! `chromium` and `chromium-driver`; without them these tests fail rather
+//! than skip. Screenshots land in `target/screenshots/`.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+use crate::common::app::{MASTER_KEY, TestApp};
+use crate::common::mock_llm::MockLlm;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A browser session and the chromedriver behind it (killed on drop).
+struct Browser {
+    client: Client,
+    _driver: tokio::process::Child,
+}
+
+impl Browser {
+    async fn start() -> Self {
+        for binary in [CHROMIUM, CHROMEDRIVER] {
+            assert!(
+                std::path::Path::new(binary).exists(),
+                "{binary} is missing: scripts/test.sh installs chromium and chromium-driver"
+            );
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = tokio::process::Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1280,900"],
+            }
+        });
+        let capabilities = capabilities.as_object().unwrap().clone();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        for _ in 0..100 {
+            // Plain HTTP to chromedriver on loopback: no TLS stack needed.
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Self {
+                        client,
+                        _driver: driver,
+                    };
+                }
+                Err(err) => last = Some(err),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not start: {last:?}");
+    }
+
+    async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
+    async fn fill(&self, id: &str, text: &str) {
+        let field = self.client.find(Locator::Id(id)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Clicks the submit button of the form posting to `action`.
+    async fn submit(&self, action: &str) {
+        let selector = format!("main form[action='{action}'] button[type=submit]");
+        self.client
+            .find(Locator::Css(&selector))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_owned()
+    }
+
+    async fn main_text(&self) -> String {
+        self.client
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// True when the page is no wider than the window.
+    async fn fits_width(&self) -> bool {
+        let fits = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth <= window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        fits == Value::Bool(true)
+    }
+
+    /// Signs in through the two-step login page.
+    async fn login(&self, app: &TestApp, email: &str, password: &str) {
+        self.goto(&app.url("/ui/login")).await;
+        self.fill("email", email).await;
+        self.submit("/ui/login").await;
+        self.fill("password", password).await;
+        self.submit("/ui/login").await;
+    }
+
+    async fn logout(&self) {
+        self.client
+            .find(Locator::Css("form[action='/ui/logout'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_account_is_created_and_its_admin_makes_a_key_that_shows_its_spend() {
+    let app = TestApp::spawn().await;
+    let mock = MockLlm::start().await;
+    let browser = Browser::start().await;
+
+    // Without a session, the console asks to sign in.
+    browser.goto(&app.url("/ui")).await;
+    assert_eq!(browser.path().await, "/ui/login");
+    browser.screenshot("login").await;
+
+    // The super admin creates an account and its administrator.
+    browser.login(&app, "admin", MASTER_KEY).await;
+    assert_eq!(browser.path().await, "/ui/accounts");
+    browser.goto(&app.url("/ui/accounts/new")).await;
+    browser.fill("account_name", "Acme Research").await;
+    browser.fill("domain", "acme.test").await;
+    browser.submit("/ui/accounts/new").await;
+    let path = browser.path().await;
+    let account_id = path.strip_prefix("/ui/accounts/").unwrap().to_owned();
+    let account: alchemi::db::AccountId = account_id.parse().unwrap();
+    browser.fill("admin_email", "ada@acme.test").await;
+    browser
+        .fill("admin_password", "correct horse battery")
+        .await;
+    browser
+        .submit(&format!("/ui/accounts/{account_id}/admins"))
+        .await;
+    assert!(browser.main_text().await.contains("ada@acme.test"));
+    browser.goto(&app.url("/ui/accounts?search=acme")).await;
+    assert!(browser.main_text().await.contains("Acme Research"));
+    browser.screenshot("accounts").await;
+    browser.logout().await;
+    assert_eq!(browser.path().await, "/ui/login");
+
+    // The account's admin signs in and creates a key.
+    app.add_model(
+        account,
+        "gpt-3.5",
+        json!({"model": "openai/gpt-3.5-turbo-0301", "api_base": mock.api_base(), "api_key": "sk-provider"}),
+    )
+    .await;
+    browser
+        .login(&app, "ada@acme.test", "correct horse battery")
+        .await;
+    assert_eq!(browser.path().await, "/ui/dashboard");
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("header .account-name"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Acme Research")
+    );
+    browser.goto(&app.url("/ui/keys/new")).await;
+    browser.fill("key_alias", "ci-key").await;
+    browser.fill("models", "gpt-3.5").await;
+    browser.fill("max_budget", "10").await;
+    browser.fill("rpm_limit", "100").await;
+    browser.fill("duration", "30d").await;
+    browser.submit("/ui/keys/new").await;
+    let secret = browser
+        .client
+        .find(Locator::Id("secret"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(secret.starts_with("sk-"), "{secret}");
+    // The copy button appears once its script has run.
+    let copy = browser
+        .client
+        .find(Locator::Css("button[data-copy]"))
+        .await
+        .unwrap();
+    assert!(copy.is_displayed().await.unwrap());
+
+    browser.goto(&app.url("/ui/keys?search=ci")).await;
+    assert!(browser.main_text().await.contains("ci-key"));
+    browser.screenshot("keys").await;
+
+    // A call with the key goes through the proxy and shows in the console.
+    let answer = app
+        .http
+        .post(app.url("/v1/chat/completions"))
+        .bearer_auth(&secret)
+        .json(&json!({"model": "gpt-3.5", "messages": [{"role": "user", "content": "Say hello"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    app.wait_rows("SELECT 1 FROM \"LiteLLM_DailyUserSpend\"", 1)
+        .await;
+    browser.goto(&app.url("/ui/dashboard")).await;
+    let requests = browser
+        .client
+        .find(Locator::Id("total-requests"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(requests, "1");
+    let dashboard = browser.main_text().await;
+    assert!(dashboard.contains("ci-key"), "{dashboard}");
+    assert!(
+        browser
+            .client
+            .find_all(Locator::Css(".chart rect"))
+            .await
+            .unwrap()
+            .len()
+            >= 30
+    );
+    browser.screenshot("dashboard").await;
+
+    browser.goto(&app.url("/ui/spend?key=ci-key")).await;
+    assert!(browser.main_text().await.contains("ci-key"));
+    browser
+        .client
+        .find(Locator::Css("main table tbody a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(browser.path().await.starts_with("/ui/spend/"));
+    assert!(browser.main_text().await.contains("Total tokens"));
+
+    // Another account's key answers exactly like a missing one.
+    let other = app.test.create_account("other").await;
+    let foreign = app.add_key(other, json!({"key_alias": "theirs"})).await;
+    let foreign_hash = alchemi::secret::hash_api_key(&foreign);
+    browser
+        .goto(&app.url(&format!("/ui/keys/{foreign_hash}")))
+        .await;
+    let foreign_page = browser.main_text().await;
+    assert!(foreign_page.contains("Not found"));
+    browser
+        .goto(&app.url(&format!("/ui/keys/{}", "ab".repeat(32))))
+        .await;
+    assert_eq!(browser.main_text().await, foreign_page);
+
+    // Narrow screens: no horizontal overflow.
+    browser.client.set_window_size(390, 844).await.unwrap();
+    for path in ["/ui/dashboard", "/ui/keys", "/ui/spend"] {
+        browser.goto(&app.url(path)).await;
+        assert!(browser.fits_width().await, "{path} overflows at 390 px");
+    }
+    browser.screenshot("keys-390").await;
+    browser.client.close().await.unwrap();
+}
