@@ -83,16 +83,30 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
-    /// Clicks the submit button of the form posting to `action`.
-    async fn submit(&self, action: &str) {
-        let selector = format!("main form[action='{action}'] button[type=submit]");
+    /// Clicks what `selector` finds and waits until the browser has left
+    /// the page (a click may return before the next page is loaded).
+    async fn click_and_leave(&self, selector: &str) {
+        let page = self.client.find(Locator::Css("html")).await.unwrap();
         self.client
-            .find(Locator::Css(&selector))
+            .find(Locator::Css(selector))
             .await
             .unwrap()
             .click()
             .await
             .unwrap();
+        for _ in 0..400 {
+            if page.tag_name().await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("clicking {selector} never left the page");
+    }
+
+    /// Submits the form posting to `action`.
+    async fn submit(&self, action: &str) {
+        self.click_and_leave(&format!("main form[action='{action}'] button[type=submit]"))
+            .await;
     }
 
     async fn path(&self) -> String {
@@ -139,13 +153,8 @@ impl Browser {
     }
 
     async fn logout(&self) {
-        self.client
-            .find(Locator::Css("form[action='/ui/logout'] button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        self.click_and_leave("form[action='/ui/logout'] button")
+            .await;
     }
 }
 
@@ -272,14 +281,7 @@ async fn an_account_is_created_and_its_admin_makes_a_key_that_shows_its_spend() 
 
     browser.goto(&app.url("/ui/spend?key=ci-key")).await;
     assert!(browser.main_text().await.contains("ci-key"));
-    browser
-        .client
-        .find(Locator::Css("main table tbody a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_and_leave("main table tbody a").await;
     assert!(browser.path().await.starts_with("/ui/spend/"));
     assert!(browser.main_text().await.contains("Total tokens"));
 
