@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Actor;
-use super::audit::{self, Change};
+use super::audited;
 use super::body::Body;
 use super::models::invalid;
 use super::rows::{self, Field, Kind};
@@ -25,6 +25,8 @@ use crate::db::TenantTx;
 use crate::proxy::ApiError;
 
 const TABLE: &str = "LiteLLM_AccessGroupTable";
+/// Access-group rows, written with their audit rows.
+const GROUPS: audited::Table = audited::Table::plain(TABLE, "access_group_id");
 const FIND_SQL: &str = "
     SELECT to_jsonb(g.*) FROM \"LiteLLM_AccessGroupTable\" g
      WHERE g.account_id = $1 AND (g.access_group_name = $2 OR g.access_group_id = $2)
@@ -254,23 +256,7 @@ async fn create(
     row.insert("access_model_names".into(), json!(models));
     row.insert("created_by".into(), json!(actor.label()));
     row.insert("updated_by".into(), json!(actor.label()));
-    let stored = rows::insert(&tx, TABLE, row).await?;
-    let id = stored["access_group_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "created",
-            table: TABLE,
-            object_id: &id,
-            before: None,
-            after: Some(stored.clone()),
-        },
-    )
-    .await?;
+    let stored = GROUPS.create(&tx, &actor, row).await?;
     tx.commit().await?;
     state.models().evict(actor.account).await;
     let mut out = describe(Some(&stored), &name, &deployments);
@@ -371,23 +357,10 @@ async fn update(
     }
     check_teams(&tx, &changes).await?;
     changes.insert("updated_by".into(), json!(actor.label()));
-    let Some((before, after)) =
-        rows::update(&tx, TABLE, &[("access_group_id", &id)], changes).await?
-    else {
-        return Err(not_found(&group));
-    };
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "updated",
-            table: TABLE,
-            object_id: &id,
-            before: Some(before),
-            after: Some(after.clone()),
-        },
-    )
-    .await?;
+    let after = GROUPS
+        .update(&tx, &actor, &id, changes)
+        .await?
+        .ok_or_else(|| not_found(&group))?;
     tx.commit().await?;
     state.models().evict(actor.account).await;
     let name = after["access_group_name"]
@@ -419,22 +392,11 @@ async fn delete(
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let Some(deleted) = rows::delete(&tx, TABLE, &[("access_group_id", &id)]).await? else {
-        return Err(not_found(&group));
-    };
+    let deleted = GROUPS
+        .delete(&tx, &actor, &id)
+        .await?
+        .ok_or_else(|| not_found(&group))?;
     let deployments = Deployments::load(&tx).await?;
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "deleted",
-            table: TABLE,
-            object_id: &id,
-            before: Some(deleted.clone()),
-            after: None,
-        },
-    )
-    .await?;
     tx.commit().await?;
     state.models().evict(actor.account).await;
     let name = deleted["access_group_name"]

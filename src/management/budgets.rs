@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Actor;
-use super::audit::{self, Change};
+use super::audited;
 use super::body::{Body, Query};
 use super::rows::{self, Field, Kind};
 use crate::AppState;
@@ -19,6 +19,9 @@ use crate::governance::Period;
 use crate::proxy::ApiError;
 
 const TABLE: &str = "LiteLLM_BudgetTable";
+/// Budget rows, written with their audit rows (also by the families that
+/// create budgets from inline fields).
+pub const BUDGETS: audited::Table = audited::Table::plain(TABLE, "budget_id");
 
 /// Columns clients may set.
 const FIELDS: [Field; 9] = [
@@ -105,20 +108,7 @@ async fn create(
     row.insert("created_by".into(), json!(actor.label()));
     row.insert("updated_by".into(), json!(actor.label()));
     let tx = state.db().tenant(actor.account).await?;
-    let stored = rows::insert(&tx, TABLE, row).await?;
-    let id = stored["budget_id"].as_str().unwrap_or_default().to_owned();
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "created",
-            table: TABLE,
-            object_id: &id,
-            before: None,
-            after: Some(stored.clone()),
-        },
-    )
-    .await?;
+    let stored = BUDGETS.create(&tx, &actor, row).await?;
     tx.commit().await?;
     Ok(Json(stored))
 }
@@ -138,22 +128,10 @@ async fn update(
     check_duration(&changes)?;
     changes.insert("updated_by".into(), json!(actor.label()));
     let tx = state.db().tenant(actor.account).await?;
-    let Some((before, after)) = rows::update(&tx, TABLE, &[("budget_id", &id)], changes).await?
-    else {
-        return Err(rows::not_found("Budget", &id));
-    };
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "updated",
-            table: TABLE,
-            object_id: &id,
-            before: Some(before),
-            after: Some(after.clone()),
-        },
-    )
-    .await?;
+    let after = BUDGETS
+        .update(&tx, &actor, &id, changes)
+        .await?
+        .ok_or_else(|| rows::not_found("Budget", &id))?;
     tx.commit().await?;
     Ok(Json(after))
 }
@@ -226,21 +204,10 @@ async fn delete(
 ) -> Result<Json<Value>, ApiError> {
     actor.require_admin("/budget/delete")?;
     let tx = state.db().tenant(actor.account).await?;
-    let Some(deleted) = rows::delete(&tx, TABLE, &[("budget_id", &body.id)]).await? else {
-        return Err(rows::not_found("Budget", &body.id));
-    };
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "deleted",
-            table: TABLE,
-            object_id: &body.id,
-            before: Some(deleted.clone()),
-            after: None,
-        },
-    )
-    .await?;
+    let deleted = BUDGETS
+        .delete(&tx, &actor, &body.id)
+        .await?
+        .ok_or_else(|| rows::not_found("Budget", &body.id))?;
     tx.commit().await?;
     Ok(Json(deleted))
 }

@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Actor;
-use super::audit::{self, Change};
+use super::audited;
 use super::body::Body;
 use super::models::secrets;
 use super::models::{invalid, object};
@@ -23,6 +23,12 @@ use crate::db::TenantTx;
 use crate::proxy::ApiError;
 
 const TABLE: &str = "LiteLLM_CredentialsTable";
+/// Credential rows, written with their audit rows (values redacted).
+const CREDENTIALS: audited::Table = audited::Table {
+    name: TABLE,
+    key: "credential_name",
+    audit_view: audited,
+};
 const LIST_SQL: &str = "
     SELECT to_jsonb(c.*) FROM \"LiteLLM_CredentialsTable\" c
      WHERE c.account_id = $1 ORDER BY c.credential_name LIMIT 1000";
@@ -143,19 +149,7 @@ async fn create(
     row.insert("credential_info".into(), Value::Object(info));
     row.insert("created_by".into(), json!(actor.label()));
     row.insert("updated_by".into(), json!(actor.label()));
-    let stored = rows::insert(&tx, TABLE, row).await?;
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "created",
-            table: TABLE,
-            object_id: &name,
-            before: None,
-            after: Some(audited(&stored)),
-        },
-    )
-    .await?;
+    CREDENTIALS.create(&tx, &actor, row).await?;
     tx.commit().await?;
     Ok(done("Credential created successfully"))
 }
@@ -257,23 +251,13 @@ async fn update(
     }
     changes.insert("updated_by".into(), json!(actor.label()));
     let tx = state.db().tenant(actor.account).await?;
-    let Some((before, after)) =
-        rows::update(&tx, TABLE, &[("credential_name", &name)], changes).await?
-    else {
+    if CREDENTIALS
+        .update(&tx, &actor, &name, changes)
+        .await?
+        .is_none()
+    {
         return Err(rows::not_found("Credential", &name));
-    };
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "updated",
-            table: TABLE,
-            object_id: &name,
-            before: Some(audited(&before)),
-            after: Some(audited(&after)),
-        },
-    )
-    .await?;
+    }
     tx.commit().await?;
     state.models().evict(actor.account).await;
     Ok(done("Credential updated successfully"))
@@ -290,21 +274,9 @@ async fn delete(
 ) -> Result<Json<Value>, ApiError> {
     actor.require_admin("/credentials/{credential_name}")?;
     let tx = state.db().tenant(actor.account).await?;
-    let Some(deleted) = rows::delete(&tx, TABLE, &[("credential_name", &name)]).await? else {
+    if CREDENTIALS.delete(&tx, &actor, &name).await?.is_none() {
         return Err(rows::not_found("Credential", &name));
-    };
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "deleted",
-            table: TABLE,
-            object_id: &name,
-            before: Some(audited(&deleted)),
-            after: None,
-        },
-    )
-    .await?;
+    }
     tx.commit().await?;
     state.models().evict(actor.account).await;
     Ok(done("Credential deleted successfully"))

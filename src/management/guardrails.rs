@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Actor;
-use super::audit::{self, Change};
+use super::audited;
 use super::body::Body;
 use super::models::{invalid, merge, object, secrets};
 use super::rows;
@@ -21,6 +21,12 @@ use crate::db::TenantTx;
 use crate::proxy::ApiError;
 
 const TABLE: &str = "LiteLLM_GuardrailsTable";
+/// Guardrail rows, written with their audit rows (params redacted).
+const GUARDRAILS: audited::Table = audited::Table {
+    name: TABLE,
+    key: "guardrail_id",
+    audit_view: audited,
+};
 const LOCK_SQL: &str = "
     SELECT to_jsonb(g.*) FROM \"LiteLLM_GuardrailsTable\" g
      WHERE g.account_id = $1 AND g.guardrail_id = $2 FOR UPDATE";
@@ -163,23 +169,7 @@ async fn create(
     let vault = state.upstream().vault();
     let row = read(vault, &body)?;
     let tx = state.db().tenant(actor.account).await?;
-    let stored = rows::insert(&tx, TABLE, row).await?;
-    let id = stored["guardrail_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "created",
-            table: TABLE,
-            object_id: &id,
-            before: None,
-            after: Some(audited(&stored)),
-        },
-    )
-    .await?;
+    let stored = GUARDRAILS.create(&tx, &actor, row).await?;
     tx.commit().await?;
     Ok(Json(view(vault, &stored)))
 }
@@ -223,22 +213,10 @@ async fn apply(
     id: &str,
     changes: Map<String, Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let Some((before, after)) = rows::update(&tx, TABLE, &[("guardrail_id", id)], changes).await?
-    else {
-        return Err(rows::not_found("Guardrail", id));
-    };
-    audit::record(
-        &tx,
-        actor,
-        Change {
-            action: "updated",
-            table: TABLE,
-            object_id: id,
-            before: Some(audited(&before)),
-            after: Some(audited(&after)),
-        },
-    )
-    .await?;
+    let after = GUARDRAILS
+        .update(&tx, actor, id, changes)
+        .await?
+        .ok_or_else(|| rows::not_found("Guardrail", id))?;
     tx.commit().await?;
     Ok(Json(view(state.upstream().vault(), &after)))
 }
@@ -320,21 +298,10 @@ async fn delete(
 ) -> Result<Json<Value>, ApiError> {
     actor.require_admin("/guardrails/{guardrail_id}")?;
     let tx = state.db().tenant(actor.account).await?;
-    let Some(deleted) = rows::delete(&tx, TABLE, &[("guardrail_id", &id)]).await? else {
-        return Err(rows::not_found("Guardrail", &id));
-    };
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "deleted",
-            table: TABLE,
-            object_id: &id,
-            before: Some(audited(&deleted)),
-            after: None,
-        },
-    )
-    .await?;
+    let deleted = GUARDRAILS
+        .delete(&tx, &actor, &id)
+        .await?
+        .ok_or_else(|| rows::not_found("Guardrail", &id))?;
     tx.commit().await?;
     Ok(Json(view(state.upstream().vault(), &deleted)))
 }

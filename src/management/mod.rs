@@ -11,6 +11,7 @@ mod activity;
 pub mod actor;
 pub mod audit;
 mod audit_logs;
+pub mod audited;
 pub mod body;
 mod budgets;
 mod credentials;

@@ -7,7 +7,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -15,16 +14,18 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Actor;
-use super::audit::{self, Change};
+use super::audited;
 use super::body::Body;
-use super::budgets::check_duration;
+use super::budgets::{BUDGETS, check_duration};
 use super::rows::{self, Field, Kind};
 use crate::AppState;
 use crate::db::TenantTx;
+use crate::management::users::common;
 use crate::proxy::ApiError;
 
 const TABLE: &str = "LiteLLM_TagTable";
-const BUDGETS: &str = "LiteLLM_BudgetTable";
+/// Tag rows, written with their audit rows.
+const TAGS: audited::Table = audited::Table::plain(TABLE, "tag_name");
 const VIEW_SQL: &str = "
     SELECT to_jsonb(t.*), CASE WHEN b.budget_id IS NULL THEN NULL ELSE to_jsonb(b.*) END
       FROM \"LiteLLM_TagTable\" t
@@ -148,36 +149,6 @@ async fn model_names(tx: &TenantTx, models: &Value) -> Result<Value, ApiError> {
     Ok(Value::Object(map))
 }
 
-/// Creates the budget the budget fields describe; returns its id.
-async fn new_budget(
-    tx: &TenantTx,
-    actor: &Actor,
-    mut fields: Map<String, Value>,
-) -> Result<String, ApiError> {
-    if let Some(period) = check_duration(&fields)? {
-        let length = chrono::Duration::from_std(period.length()).unwrap_or_default();
-        fields.insert("budget_reset_at".into(), json!(Utc::now() + length));
-    }
-    let id = uuid::Uuid::new_v4().to_string();
-    fields.insert("budget_id".into(), json!(id));
-    fields.insert("created_by".into(), json!(actor.label()));
-    fields.insert("updated_by".into(), json!(actor.label()));
-    let stored = rows::insert(tx, BUDGETS, fields).await?;
-    audit::record(
-        tx,
-        actor,
-        Change {
-            action: "created",
-            table: BUDGETS,
-            object_id: &id,
-            before: None,
-            after: Some(stored),
-        },
-    )
-    .await?;
-    Ok(id)
-}
-
 /// Changes the tag's budget, or creates one; returns its id.
 async fn set_budget(
     tx: &TenantTx,
@@ -190,23 +161,20 @@ async fn set_budget(
     };
     check_duration(&fields)?;
     fields.insert("updated_by".into(), json!(actor.label()));
-    let Some((before, after)) = rows::update(tx, BUDGETS, &[("budget_id", id)], fields).await?
-    else {
+    if BUDGETS.update(tx, actor, id, fields).await?.is_none() {
         return Err(rows::not_found("Budget", id));
-    };
-    audit::record(
-        tx,
-        actor,
-        Change {
-            action: "updated",
-            table: BUDGETS,
-            object_id: id,
-            before: Some(before),
-            after: Some(after),
-        },
-    )
-    .await?;
+    }
     Ok(id.to_owned())
+}
+
+/// Creates the budget the budget fields describe; returns its id.
+async fn new_budget(
+    tx: &TenantTx,
+    actor: &Actor,
+    fields: Map<String, Value>,
+) -> Result<String, ApiError> {
+    let stored = common::create_budget(tx, actor, fields).await?;
+    Ok(stored["budget_id"].as_str().unwrap_or_default().to_owned())
 }
 
 /// Create a tag.
@@ -237,19 +205,7 @@ async fn create(
     row.insert("model_info".into(), model_names(&tx, &models).await?);
     row.insert("tag_name".into(), json!(name));
     row.insert("created_by".into(), json!(actor.label()));
-    let stored = rows::insert(&tx, TABLE, row).await?;
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "created",
-            table: TABLE,
-            object_id: &name,
-            before: None,
-            after: Some(stored.clone()),
-        },
-    )
-    .await?;
+    let stored = TAGS.create(&tx, &actor, row).await?;
     tx.commit().await?;
     Ok(Json(
         json!({"message": format!("Tag {name} created successfully"), "tag": view(&stored, None)}),
@@ -285,22 +241,10 @@ async fn update(
     if let Some(models) = changes.get("models").cloned() {
         changes.insert("model_info".into(), model_names(&tx, &models).await?);
     }
-    let Some((before, after)) = rows::update(&tx, TABLE, &[("tag_name", &name)], changes).await?
-    else {
-        return Err(rows::not_found("Tag", &name));
-    };
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "updated",
-            table: TABLE,
-            object_id: &name,
-            before: Some(before),
-            after: Some(after.clone()),
-        },
-    )
-    .await?;
+    let after = TAGS
+        .update(&tx, &actor, &name, changes)
+        .await?
+        .ok_or_else(|| rows::not_found("Tag", &name))?;
     tx.commit().await?;
     Ok(Json(
         json!({"message": format!("Tag {name} updated successfully"), "tag": view(&after, None)}),
@@ -366,21 +310,9 @@ async fn delete(
 ) -> Result<Json<Value>, ApiError> {
     actor.require_admin("/tag/delete")?;
     let tx = state.db().tenant(actor.account).await?;
-    let Some(deleted) = rows::delete(&tx, TABLE, &[("tag_name", &body.name)]).await? else {
+    if TAGS.delete(&tx, &actor, &body.name).await?.is_none() {
         return Err(rows::not_found("Tag", &body.name));
-    };
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "deleted",
-            table: TABLE,
-            object_id: &body.name,
-            before: Some(deleted),
-            after: None,
-        },
-    )
-    .await?;
+    }
     tx.commit().await?;
     Ok(Json(
         json!({"message": format!("Tag {} deleted successfully", body.name)}),

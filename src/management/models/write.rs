@@ -9,13 +9,21 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 use super::{TABLE, audited, invalid, merge, object, public, secrets};
+
 use crate::AppState;
 use crate::db::TenantTx;
 use crate::management::Actor;
-use crate::management::audit::{self, Change};
+use crate::management::audited::Table;
 use crate::management::body::Body;
 use crate::management::rows;
 use crate::proxy::ApiError;
+
+/// Deployment rows, written with their audit rows (secrets redacted).
+const MODELS: Table = Table {
+    name: TABLE,
+    key: "model_id",
+    audit_view: audited,
+};
 
 const LOCK_SQL: &str = "
     SELECT to_jsonb(t.*) FROM \"LiteLLM_ProxyModelTable\" t
@@ -152,19 +160,7 @@ pub async fn create(
     row.insert("model_info".into(), Value::Object(info));
     row.insert("created_by".into(), json!(actor.label()));
     row.insert("updated_by".into(), json!(actor.label()));
-    let stored = rows::insert(&tx, TABLE, row).await?;
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "created",
-            table: TABLE,
-            object_id: &model_id,
-            before: None,
-            after: Some(audited(&stored)),
-        },
-    )
-    .await?;
+    let stored = MODELS.create(&tx, &actor, row).await?;
     tx.commit().await?;
     state.models().evict(actor.account).await;
     Ok(Json(public(&stored)))
@@ -266,22 +262,10 @@ async fn change(
     changes.insert("litellm_params".into(), Value::Object(params));
     changes.insert("model_info".into(), Value::Object(info));
     changes.insert("updated_by".into(), json!(actor.label()));
-    let Some((before, after)) = rows::update(&tx, TABLE, &[("model_id", id)], changes).await?
-    else {
-        return Err(rows::not_found("Model", id));
-    };
-    audit::record(
-        &tx,
-        actor,
-        Change {
-            action: "updated",
-            table: TABLE,
-            object_id: id,
-            before: Some(audited(&before)),
-            after: Some(audited(&after)),
-        },
-    )
-    .await?;
+    let after = MODELS
+        .update(&tx, actor, id, changes)
+        .await?
+        .ok_or_else(|| rows::not_found("Model", id))?;
     tx.commit().await?;
     state.models().evict(actor.account).await;
     Ok(public(&after))
@@ -309,21 +293,9 @@ pub async fn delete(
         .as_str()
         .map(str::to_owned);
     check_team(&tx, &actor, team.as_deref(), ROUTE).await?;
-    let Some(deleted) = rows::delete(&tx, TABLE, &[("model_id", &body.id)]).await? else {
+    if MODELS.delete(&tx, &actor, &body.id).await?.is_none() {
         return Err(rows::not_found("Model", &body.id));
-    };
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "deleted",
-            table: TABLE,
-            object_id: &body.id,
-            before: Some(audited(&deleted)),
-            after: None,
-        },
-    )
-    .await?;
+    }
     tx.commit().await?;
     state.models().evict(actor.account).await;
     Ok(Json(

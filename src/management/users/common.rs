@@ -10,14 +10,15 @@ use serde_json::{Map, Value, json};
 
 use crate::db::TenantTx;
 use crate::management::Actor;
-use crate::management::audit::{self, Change};
-use crate::management::budgets::check_duration;
+use crate::management::budgets::{self, check_duration};
 use crate::management::rows::{self, Field, Kind};
 use crate::proxy::ApiError;
 
 pub(in crate::management) use super::records::{
     KeyOwner, delete_invitations, delete_keys, ensure_user, join_team, leave_team, user_by_email,
 };
+/// The one-call audit row the identity families write for their many small changes.
+pub(in crate::management) use crate::management::audited::record as audited;
 
 /// Most rows a plain (unpaged) list returns.
 pub const LIST_LIMIT: i64 = 1000;
@@ -155,18 +156,7 @@ pub async fn create_budget(
     fields.insert("budget_id".into(), json!(id));
     fields.insert("created_by".into(), by(actor));
     fields.insert("updated_by".into(), by(actor));
-    let stored = rows::insert(tx, BUDGET_TABLE, fields).await?;
-    audited(
-        tx,
-        actor,
-        "created",
-        BUDGET_TABLE,
-        &id,
-        None,
-        Some(stored.clone()),
-    )
-    .await?;
-    Ok(stored)
+    budgets::BUDGETS.create(tx, actor, fields).await
 }
 
 /// Changes a budget row in place (every holder pointing to it sees the
@@ -179,22 +169,7 @@ pub async fn update_budget(
 ) -> Result<Option<Value>, ApiError> {
     schedule_budget(&mut fields)?;
     fields.insert("updated_by".into(), by(actor));
-    let Some((before, after)) =
-        rows::update(tx, BUDGET_TABLE, &[("budget_id", budget_id)], fields).await?
-    else {
-        return Ok(None);
-    };
-    audited(
-        tx,
-        actor,
-        "updated",
-        BUDGET_TABLE,
-        budget_id,
-        Some(before),
-        Some(after.clone()),
-    )
-    .await?;
-    Ok(Some(after))
+    budgets::BUDGETS.update(tx, actor, budget_id, fields).await
 }
 
 const BUDGET_REFERENCES_SQL: &str = "
@@ -328,29 +303,4 @@ pub async fn set_object_permission(
     )
     .await?;
     Ok(Some(id))
-}
-
-/// Writes one audit row (a shorthand for the families' many small changes).
-pub async fn audited(
-    tx: &TenantTx,
-    actor: &Actor,
-    action: &str,
-    table: &str,
-    object_id: &str,
-    before: Option<Value>,
-    after: Option<Value>,
-) -> Result<(), ApiError> {
-    audit::record(
-        tx,
-        actor,
-        Change {
-            action,
-            table,
-            object_id,
-            before,
-            after,
-        },
-    )
-    .await?;
-    Ok(())
 }

@@ -6,7 +6,7 @@ use alchemi::db::AccountId;
 use reqwest::Method;
 use serde_json::json;
 
-use super::{admin_call, audit_rows, call_as, key_with_role};
+use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
 use crate::common::app::TestApp;
 use crate::common::mock_llm::MockLlm;
 
@@ -102,11 +102,7 @@ async fn access_groups_grant_their_models_and_every_change_is_audited() {
     assert_eq!(chat(&app, &key, "m1").await, 401);
 
     let audit = audit_rows(&app, account, "LiteLLM_AccessGroupTable").await;
-    let actions: Vec<&str> = audit
-        .iter()
-        .map(|row| row["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions, ["created", "updated", "deleted"]);
+    assert_eq!(actions(&audit), ["created", "updated", "deleted"]);
     assert!(audit.iter().all(|row| row["object_id"] == id.as_str()));
     assert_eq!(
         audit[1]["before_value"]["access_model_names"],
@@ -262,10 +258,7 @@ async fn bad_input_names_the_field() {
 async fn another_accounts_groups_are_not_found_and_viewers_cannot_write() {
     let app = TestApp::spawn().await;
     let mock = MockLlm::start().await;
-    let (a, b) = (
-        app.test.create_account("a").await,
-        app.test.create_account("b").await,
-    );
+    let (a, b) = two_accounts(&app).await;
     models(&app, b, &mock, &["m1"]).await;
     let (status, _) = admin_call(
         &app,

@@ -8,7 +8,7 @@ use alchemi::db::AccountId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{audit_rows, call_as, key_with_role};
+use super::{actions, audit_rows, call_as, key_with_role};
 use crate::common::app::{MASTER_KEY, TestApp};
 
 const ACCOUNTS: &str = "Alchemi_AccountTable";
@@ -29,12 +29,6 @@ pub async fn new_account(app: &TestApp, body: Value) -> AccountId {
     let (status, row) = super_call(app, Method::POST, "/account/new", Some(body)).await;
     assert_eq!(status, 200, "{row}");
     row["account_id"].as_str().unwrap().parse().unwrap()
-}
-
-fn actions(rows: &[Value]) -> Vec<String> {
-    rows.iter()
-        .map(|row| row["action"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test]

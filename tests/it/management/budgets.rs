@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::{admin_call, audit_rows, key_with_role};
+use super::{actions, admin_call, audit_rows, key_with_role, two_accounts};
 use crate::common::app::TestApp;
 
 #[tokio::test]
@@ -59,11 +59,7 @@ async fn budgets_are_managed_and_audited() {
     )
     .await;
     assert_eq!(status, 200, "{deleted}");
-    let actions: Vec<String> = audit_rows(&app, account, "LiteLLM_BudgetTable")
-        .await
-        .iter()
-        .map(|row| row["action"].as_str().unwrap().to_owned())
-        .collect();
+    let actions = actions(&audit_rows(&app, account, "LiteLLM_BudgetTable").await);
     assert_eq!(actions, ["created", "updated", "deleted"]);
 }
 
@@ -110,10 +106,7 @@ async fn bad_input_names_the_field() {
 #[tokio::test]
 async fn another_accounts_budget_is_not_found_and_viewers_cannot_write() {
     let app = TestApp::spawn().await;
-    let (a, b) = (
-        app.test.create_account("a").await,
-        app.test.create_account("b").await,
-    );
+    let (a, b) = two_accounts(&app).await;
     admin_call(
         &app,
         b,

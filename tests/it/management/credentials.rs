@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::{admin_call, audit_rows, call_as, key_with_role};
+use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
 use crate::common::app::TestApp;
 use crate::common::mock_llm::MockLlm;
 
@@ -140,11 +140,7 @@ async fn credentials_are_sealed_masked_audited_and_used_by_the_models_naming_the
     assert_eq!(status, 404);
 
     let audit = audit_rows(&app, account, "LiteLLM_CredentialsTable").await;
-    let actions: Vec<&str> = audit
-        .iter()
-        .map(|row| row["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions, ["created", "updated", "deleted"]);
+    assert_eq!(actions(&audit), ["created", "updated", "deleted"]);
     assert!(audit.iter().all(|row| row["object_id"] == "shared-openai"));
     assert!(!json!(audit).to_string().contains("enc:v1:"));
     assert!(!json!(audit).to_string().contains(SECRET));
@@ -266,10 +262,7 @@ async fn bad_input_names_the_field() {
 #[tokio::test]
 async fn another_accounts_credentials_are_not_found_and_viewers_cannot_write() {
     let app = TestApp::spawn().await;
-    let (a, b) = (
-        app.test.create_account("a").await,
-        app.test.create_account("b").await,
-    );
+    let (a, b) = two_accounts(&app).await;
     let body =
         json!({"credential_name": "theirs", "credential_values": {"api_key": "sk-their-secret-1"}});
     let (status, _) = admin_call(&app, b, Method::POST, "/credentials", Some(body)).await;

@@ -5,15 +5,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{admin_call, audit_rows, call_as, key_with_role};
+use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
 use crate::common::app::TestApp;
 use crate::common::mock_llm::MockLlm;
-
-fn actions(rows: &[Value]) -> Vec<String> {
-    rows.iter()
-        .map(|row| row["action"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[tokio::test]
 async fn customers_are_managed_under_both_prefixes() {
@@ -355,10 +349,7 @@ async fn bad_input_and_roles() {
 #[tokio::test]
 async fn another_accounts_customers_are_out_of_reach() {
     let app = TestApp::spawn().await;
-    let (a, b) = (
-        app.test.create_account("a").await,
-        app.test.create_account("b").await,
-    );
+    let (a, b) = two_accounts(&app).await;
     let (status, _) = admin_call(
         &app,
         b,

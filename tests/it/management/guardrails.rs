@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{admin_call, audit_rows, call_as, key_with_role};
+use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
 use crate::common::app::TestApp;
 
 const SECRET: &str = "sk-guard-secret-1234";
@@ -117,11 +117,10 @@ async fn guardrails_are_stored_listed_changed_and_audited() {
     assert_eq!(status, 404);
 
     let audit = audit_rows(&app, account, "LiteLLM_GuardrailsTable").await;
-    let actions: Vec<&str> = audit
-        .iter()
-        .map(|row| row["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions, ["created", "updated", "updated", "deleted"]);
+    assert_eq!(
+        actions(&audit),
+        ["created", "updated", "updated", "deleted"]
+    );
     assert!(audit.iter().all(|row| row["object_id"] == id.as_str()));
     assert_eq!(audit[1]["before_value"]["guardrail_name"], "injection");
     assert_eq!(audit[1]["updated_values"]["guardrail_name"], "injection-v2");
@@ -191,10 +190,7 @@ async fn bad_input_names_the_field() {
 #[tokio::test]
 async fn another_accounts_guardrails_are_not_found_and_only_admins_write() {
     let app = TestApp::spawn().await;
-    let (a, b) = (
-        app.test.create_account("a").await,
-        app.test.create_account("b").await,
-    );
+    let (a, b) = two_accounts(&app).await;
     let (_, theirs) = admin_call(
         &app,
         b,

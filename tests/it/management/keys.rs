@@ -8,7 +8,7 @@ use alchemi::db::AccountId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{admin_call, audit_rows, call_as, key_with_role};
+use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
 use crate::common::app::TestApp;
 
 async fn setup() -> (TestApp, AccountId) {
@@ -138,11 +138,7 @@ async fn a_generated_key_works_and_its_lifecycle_is_audited() {
         admin_call(&app, account, Method::GET, "/key/list?status=deleted", None).await;
     assert_eq!(listed["keys"], json!([token]));
 
-    let actions: Vec<String> = audit_rows(&app, account, "LiteLLM_VerificationToken")
-        .await
-        .iter()
-        .map(|row| row["action"].as_str().unwrap().to_owned())
-        .collect();
+    let actions = actions(&audit_rows(&app, account, "LiteLLM_VerificationToken").await);
     assert_eq!(
         actions,
         ["created", "updated", "blocked", "unblocked", "deleted"]
@@ -250,11 +246,7 @@ async fn regeneration_replaces_the_secret_with_an_optional_grace_period() {
     assert_eq!(proxy_status(&app, &third).await, 200);
     // The old key keeps working during its grace period.
     assert_eq!(proxy_status(&app, &second).await, 200);
-    let actions: Vec<String> = audit_rows(&app, account, "LiteLLM_VerificationToken")
-        .await
-        .iter()
-        .map(|row| row["action"].as_str().unwrap().to_owned())
-        .collect();
+    let actions = actions(&audit_rows(&app, account, "LiteLLM_VerificationToken").await);
     assert_eq!(actions, ["created", "rotated", "rotated"]);
 }
 
@@ -442,10 +434,7 @@ async fn roles_bound_what_a_key_may_do() {
 #[tokio::test]
 async fn another_accounts_keys_are_out_of_reach() {
     let app = TestApp::spawn().await;
-    let (a, b) = (
-        app.test.create_account("a").await,
-        app.test.create_account("b").await,
-    );
+    let (a, b) = two_accounts(&app).await;
     let theirs = generate(&app, b, json!({"key_alias": "shared-name"})).await;
     let key = theirs["key"].as_str().unwrap();
     // The same alias is free in another account: nothing leaks.

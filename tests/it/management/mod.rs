@@ -79,3 +79,18 @@ pub async fn key_with_role(app: &TestApp, account: AccountId, user_id: &str, rol
     app.add_key(account, serde_json::json!({"user_id": user_id}))
         .await
 }
+
+/// The actions of audit rows, in order: what most audit checks compare.
+pub fn actions(rows: &[Value]) -> Vec<String> {
+    rows.iter()
+        .map(|row| row["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Two fresh accounts, `a` and `b`, for the cross-account checks.
+pub async fn two_accounts(app: &TestApp) -> (AccountId, AccountId) {
+    (
+        app.test.create_account("a").await,
+        app.test.create_account("b").await,
+    )
+}

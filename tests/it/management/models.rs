@@ -7,7 +7,7 @@ use alchemi::db::AccountId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{admin_call, audit_rows, call_as, key_with_role};
+use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
 use crate::common::app::TestApp;
 use crate::common::mock_llm::MockLlm;
 
@@ -183,11 +183,10 @@ async fn models_are_updated_and_deleted_and_every_change_is_audited() {
     assert_eq!(status, 400, "a deleted model stops routing");
 
     let audit = audit_rows(&app, account, "LiteLLM_ProxyModelTable").await;
-    let actions: Vec<&str> = audit
-        .iter()
-        .map(|row| row["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions, ["created", "updated", "updated", "deleted"]);
+    assert_eq!(
+        actions(&audit),
+        ["created", "updated", "updated", "deleted"]
+    );
     assert!(audit.iter().all(|row| row["object_id"] == id.as_str()));
     assert_eq!(audit[1]["before_value"]["litellm_params"].get("rpm"), None);
     assert_eq!(audit[1]["updated_values"]["litellm_params"]["rpm"], 10);
@@ -443,10 +442,7 @@ async fn bad_input_names_the_field() {
 async fn another_accounts_models_are_not_found_and_roles_are_enforced() {
     let app = TestApp::spawn().await;
     let mock = MockLlm::start().await;
-    let (a, b) = (
-        app.test.create_account("a").await,
-        app.test.create_account("b").await,
-    );
+    let (a, b) = two_accounts(&app).await;
     let theirs = mock_model(&app, b, &mock, "their-model").await;
 
     let (status, _) = admin_call(

@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::{admin_call, audit_rows, call_as, key_with_role};
+use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
 use crate::common::app::TestApp;
 
 #[tokio::test]
@@ -99,20 +99,12 @@ async fn tags_are_managed_with_their_budgets_and_audited() {
     assert_eq!(deleted["message"], "Tag prod deleted successfully");
 
     let audit = audit_rows(&app, account, "LiteLLM_TagTable").await;
-    let actions: Vec<&str> = audit
-        .iter()
-        .map(|row| row["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions, ["created", "updated", "deleted"]);
+    assert_eq!(actions(&audit), ["created", "updated", "deleted"]);
     assert!(audit.iter().all(|row| row["object_id"] == "prod"));
     assert_eq!(audit[1]["before_value"]["description"], "production");
     assert_eq!(audit[1]["updated_values"]["description"], "live");
     let budgets = audit_rows(&app, account, "LiteLLM_BudgetTable").await;
-    let actions: Vec<&str> = budgets
-        .iter()
-        .map(|row| row["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions, ["created", "updated"]);
+    assert_eq!(actions(&budgets), ["created", "updated"]);
     assert_eq!(budgets[1]["updated_values"]["max_budget"], 20.0);
 }
 
@@ -196,10 +188,7 @@ async fn bad_input_names_the_field() {
 #[tokio::test]
 async fn another_accounts_tags_are_not_found_and_viewers_cannot_write() {
     let app = TestApp::spawn().await;
-    let (a, b) = (
-        app.test.create_account("a").await,
-        app.test.create_account("b").await,
-    );
+    let (a, b) = two_accounts(&app).await;
     let (status, _) = admin_call(
         &app,
         b,

@@ -6,15 +6,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{admin_call, audit_rows, call_as, key_with_role};
+use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
 use crate::common::app::TestApp;
 use crate::common::mock_llm::MockLlm;
-
-fn actions(rows: &[Value]) -> Vec<String> {
-    rows.iter()
-        .map(|row| row["action"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 async fn one(app: &TestApp, sql: &str) -> Value {
     let rows = app.rows(sql).await;
@@ -871,10 +865,7 @@ async fn bad_input_names_the_field() {
 #[tokio::test]
 async fn another_accounts_teams_are_out_of_reach() {
     let app = TestApp::spawn().await;
-    let (a, b) = (
-        app.test.create_account("a").await,
-        app.test.create_account("b").await,
-    );
+    let (a, b) = two_accounts(&app).await;
     let (status, _) = admin_call(
         &app,
         b,

@@ -5,14 +5,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{admin_call, audit_rows, call_as, key_with_role};
+use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
 use crate::common::app::TestApp;
-
-fn actions(rows: &[Value]) -> Vec<String> {
-    rows.iter()
-        .map(|row| row["action"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[tokio::test]
 async fn users_are_created_with_a_key_changed_listed_and_deleted() {
@@ -496,10 +490,7 @@ async fn bad_input_names_the_field() {
 #[tokio::test]
 async fn another_accounts_users_are_out_of_reach() {
     let app = TestApp::spawn().await;
-    let (a, b) = (
-        app.test.create_account("a").await,
-        app.test.create_account("b").await,
-    );
+    let (a, b) = two_accounts(&app).await;
     let (status, _) = admin_call(
         &app,
         b,
