@@ -165,7 +165,7 @@ impl Drop for Admission {
 /// The level and id, as alerts name them.
 fn describe(level: &Level, id: &str) -> String {
     match level {
-        Level::Key { alias } => format!("key {}", alias.as_deref().unwrap_or(id)),
+        Level::Key { alias, .. } => format!("key {}", alias.as_deref().unwrap_or(id)),
         Level::KeyModel { model, .. } => format!("key {id} on model {model}"),
         Level::Team => format!("team {id}"),
         Level::Organization => format!("organization {id}"),

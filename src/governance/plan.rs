@@ -59,6 +59,8 @@ impl Subjects<'_> {
 pub enum Level {
     Key {
         alias: Option<String>,
+        /// Bumped by a spend reset on the key.
+        epoch: i64,
     },
     KeyModel {
         model: String,
@@ -151,12 +153,12 @@ impl Plan {
     fn budgets(&mut self, subjects: &Subjects<'_>, reservation: f64) {
         if let Some(key) = subjects.key {
             let alias = key.key_alias.clone();
-            let epoch = key.metadata["spend_epoch"].as_i64().unwrap_or(0);
             self.budget(
                 Level::Key {
                     alias: alias.clone(),
+                    epoch: key.metadata["spend_epoch"].as_i64().unwrap_or(0),
                 },
-                &format!("{}.{epoch}", key.token),
+                &key.token,
                 key.spend,
                 &key.limits,
                 reservation,
@@ -207,9 +209,14 @@ impl Plan {
             (None, None) => return,
         };
         let period = limits.budget_reset_at.map_or(0, |at| at.timestamp());
+        // A spend reset on the key (`/key/{key}/reset_spend`) starts a new counter.
+        let epoch = match &level {
+            Level::Key { epoch, .. } => *epoch,
+            _ => 0,
+        };
         let scope = scope_name(&level);
         self.claims.push(Claim {
-            key: format!("{}:budget:{scope}:{id}:{period}", self.prefix),
+            key: format!("{}:budget:{scope}:{id}:{period}.{epoch}", self.prefix),
             amount: reservation,
             limit: max_budget,
             window: Window::Idle(BUDGET_IDLE),
