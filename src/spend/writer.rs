@@ -1,9 +1,13 @@
 //! The queue the proxy records into and the background task that drains it.
+//!
+//! Recording only pushes onto a locked vector: the writer is not woken per
+//! event (a cross-thread wake-up on every call costs the proxy more than
+//! the push), but on its timer, or once a full batch is waiting.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::{SpendEvent, Spool, write};
@@ -11,36 +15,45 @@ use crate::db::{Db, DbError};
 
 /// Events held in memory before recording spills to the spool.
 const QUEUE_CAPACITY: usize = 50_000;
-/// Events written per flush at most.
+/// Events written per flush at most; a batch this size wakes the writer.
 const BATCH_MAX: usize = 5_000;
 
 /// Where the proxy records spend. Cheap to clone; never blocks on I/O.
 #[derive(Clone)]
 pub struct SpendQueue {
-    sender: mpsc::Sender<SpendEvent>,
-    overflow: Arc<Overflow>,
+    shared: Arc<Shared>,
 }
 
-/// Events that found the queue full, spooled to disk in bulk by the writer
-/// on its next tick (writing a file per event would stall the requests).
-struct Overflow {
-    events: Mutex<Vec<SpendEvent>>,
+/// What the proxy and the writer share.
+struct Shared {
+    state: Mutex<Pending>,
+    /// Signalled when a full batch is waiting.
+    batch_ready: Notify,
     spool: Arc<Spool>,
 }
 
-impl Overflow {
-    fn take(&self) -> Vec<SpendEvent> {
-        std::mem::take(
-            &mut *self
-                .events
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        )
+/// Events recorded and not yet taken by the writer.
+#[derive(Default)]
+struct Pending {
+    queued: Vec<SpendEvent>,
+    /// Events that found the queue full, spooled to disk in bulk by the
+    /// writer on its next tick (writing a file per event would stall the
+    /// requests).
+    overflow: Vec<SpendEvent>,
+    /// Set at shutdown: later events go straight to the spool.
+    closed: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Spools what overflowed, off the async workers.
-    async fn spool(&self) {
-        let events = self.take();
+    async fn spool_overflow(&self) {
+        let events = std::mem::take(&mut self.lock().overflow);
         if !events.is_empty() {
             spool_off_thread(&self.spool, events).await;
         }
@@ -59,16 +72,18 @@ impl SpendQueue {
     /// Queues an event. When the queue is full it waits in memory for the
     /// writer to spool it; once the writer has stopped it is spooled here.
     pub fn record(&self, event: SpendEvent) {
-        match self.sender.try_send(event) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(event)) => {
-                self.overflow
-                    .events
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .push(event);
+        let mut pending = self.shared.lock();
+        if pending.closed {
+            drop(pending);
+            self.shared.spool.append(&[event]);
+        } else if pending.queued.len() >= QUEUE_CAPACITY {
+            pending.overflow.push(event);
+        } else {
+            pending.queued.push(event);
+            if pending.queued.len() == BATCH_MAX {
+                drop(pending);
+                self.shared.batch_ready.notify_one();
             }
-            Err(mpsc::error::TrySendError::Closed(event)) => self.overflow.spool.append(&[event]),
         }
     }
 }
@@ -83,17 +98,16 @@ impl SpendWriter {
     /// Starts the writer: replays the spool first, then flushes the queue
     /// every `interval` (and whenever a full batch is waiting).
     pub fn start(db: Db, spool: Arc<Spool>, interval: Duration) -> (Self, SpendQueue) {
-        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let (stop, stopped) = tokio::sync::oneshot::channel();
-        let overflow = Arc::new(Overflow {
-            events: Mutex::new(Vec::new()),
-            spool: spool.clone(),
+        let shared = Arc::new(Shared {
+            state: Mutex::new(Pending::default()),
+            batch_ready: Notify::new(),
+            spool,
         });
         let queue = SpendQueue {
-            sender,
-            overflow: overflow.clone(),
+            shared: shared.clone(),
         };
-        let task = tokio::spawn(run(db, spool, overflow, receiver, stopped, interval));
+        let task = tokio::spawn(run(db, shared, stopped, interval));
         (Self { stop, task }, queue)
     }
 
@@ -109,49 +123,42 @@ impl SpendWriter {
 
 async fn run(
     db: Db,
-    spool: Arc<Spool>,
-    overflow: Arc<Overflow>,
-    mut receiver: mpsc::Receiver<SpendEvent>,
+    shared: Arc<Shared>,
     mut stopped: tokio::sync::oneshot::Receiver<()>,
     interval: Duration,
 ) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut batch = Vec::new();
-    let mut open = true;
-    while open {
-        tokio::select! {
-            _ = &mut stopped, if !receiver.is_closed() => {
-                // Senders now fail over to the spool; what is buffered is still received.
-                receiver.close();
-                continue;
-            }
-            received = receiver.recv() => match received {
-                Some(event) => {
-                    batch.push(event);
-                    while batch.len() < BATCH_MAX {
-                        match receiver.try_recv() {
-                            Ok(event) => batch.push(event),
-                            Err(_) => break,
-                        }
-                    }
-                    if batch.len() < BATCH_MAX {
-                        continue;
-                    }
-                }
-                None => open = false,
-            },
+    loop {
+        let stopping = tokio::select! {
+            _ = &mut stopped => true,
+            () = shared.batch_ready.notified() => false,
             _ = ticker.tick() => {
-                overflow.spool().await;
-                replay(&db, &spool).await;
+                shared.spool_overflow().await;
+                replay(&db, &shared.spool).await;
+                false
             }
+        };
+        let events = {
+            let mut pending = shared.lock();
+            pending.closed |= stopping;
+            std::mem::take(&mut pending.queued)
+        };
+        let mut events = events.into_iter().peekable();
+        while events.peek().is_some() {
+            flush(
+                &db,
+                &shared.spool,
+                events.by_ref().take(BATCH_MAX).collect(),
+            )
+            .await;
         }
-        if !batch.is_empty() {
-            flush(&db, &spool, std::mem::take(&mut batch)).await;
+        if stopping {
+            break;
         }
     }
-    overflow.spool().await;
-    replay(&db, &spool).await;
+    shared.spool_overflow().await;
+    replay(&db, &shared.spool).await;
 }
 
 /// Writes a batch; whatever cannot be written is spooled.

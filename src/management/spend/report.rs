@@ -4,75 +4,89 @@
 //! team, customer, key and model of every call together; the range keeps
 //! it to one slice of the `(account_id, "startTime")` index.
 
-use axum::Json;
 use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::Value;
 use utoipa::IntoParams;
 
-use super::global::json_rows;
 use super::query::{self, Scope, Where, invalid};
 use crate::AppState;
 use crate::management::Actor;
 use crate::management::body::Query;
 use crate::proxy::ApiError;
 
-const DAY: &str = "to_char(date_trunc('day', sl.\"startTime\" AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')";
+/// A day as LiteLLM prints it, formatted once per day after aggregation.
+const DAY: &str = "to_char(day, 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')";
 
+/// Per day and team, each entry listing every (model, key) share. Rows are
+/// aggregated on the bare timestamp and team id first; aliases and day
+/// labels are attached to the few aggregated rows, and PostgreSQL renders
+/// the whole answer as one JSON text, passed through untouched.
 const TEAM_SQL: &str = "
     WITH by_key AS (
-        SELECT {day} AS day,
-               coalesce(tt.team_alias, sl.team_id, 'Unassigned Team') AS team_name,
+        SELECT date_trunc('day', sl.\"startTime\" AT TIME ZONE 'UTC') AS day, sl.team_id,
                sl.model, sl.api_key, sum(sl.spend) AS spend, sum(sl.total_tokens) AS total_tokens
           FROM \"LiteLLM_SpendLogs\" sl
-          LEFT JOIN \"LiteLLM_TeamTable\" tt ON tt.account_id = sl.account_id AND tt.team_id = sl.team_id
          WHERE {where}
          GROUP BY 1, 2, 3, 4),
     per_team AS (
-        SELECT day, team_name, sum(spend) AS total_spend,
-               jsonb_agg(jsonb_build_object('model', model, 'api_key', api_key, 'spend', spend,
-                                            'total_tokens', total_tokens)
-                         ORDER BY spend DESC, model, api_key) AS metadata
-          FROM by_key GROUP BY 1, 2)
-    SELECT jsonb_build_object('group_by_day', day,
-               'teams', jsonb_agg(jsonb_build_object('team_name', team_name, 'total_spend', total_spend,
-                                                     'metadata', metadata)
-                                  ORDER BY total_spend DESC, team_name))
-      FROM per_team GROUP BY day ORDER BY day";
+        SELECT b.day, coalesce(tt.team_alias, b.team_id, 'Unassigned Team') AS team_name,
+               sum(b.spend) AS total_spend,
+               json_agg(json_build_object('model', b.model, 'api_key', b.api_key, 'spend', b.spend,
+                                          'total_tokens', b.total_tokens)
+                        ORDER BY b.spend DESC, b.model, b.api_key) AS metadata
+          FROM by_key b
+          LEFT JOIN \"LiteLLM_TeamTable\" tt ON tt.account_id = $1 AND tt.team_id = b.team_id
+         GROUP BY 1, 2),
+    per_day AS (
+        SELECT day, json_build_object('group_by_day', {day},
+                   'teams', json_agg(json_build_object('team_name', team_name, 'total_spend', total_spend,
+                                                       'metadata', metadata)
+                                     ORDER BY total_spend DESC, team_name)) AS entry
+          FROM per_team GROUP BY day)
+    SELECT coalesce(json_agg(entry ORDER BY day), '[]')::text FROM per_day";
 
+/// Per day and customer (end user), each listing its (model, key) shares.
 const CUSTOMER_SQL: &str = "
     WITH by_key AS (
-        SELECT {day} AS day, sl.end_user AS customer,
+        SELECT date_trunc('day', sl.\"startTime\" AT TIME ZONE 'UTC') AS day, sl.end_user AS customer,
                sl.model, sl.api_key, sum(sl.spend) AS spend, sum(sl.total_tokens) AS total_tokens
           FROM \"LiteLLM_SpendLogs\" sl
          WHERE {where}
          GROUP BY 1, 2, 3, 4),
     per_customer AS (
         SELECT day, customer, sum(spend) AS total_spend,
-               jsonb_agg(jsonb_build_object('model', model, 'api_key', api_key, 'spend', spend,
-                                            'total_tokens', total_tokens)
-                         ORDER BY spend DESC, model, api_key) AS metadata
-          FROM by_key GROUP BY 1, 2)
-    SELECT jsonb_build_object('group_by_day', day,
-               'customers', jsonb_agg(jsonb_build_object('customer', customer, 'total_spend', total_spend,
-                                                         'metadata', metadata)
-                                      ORDER BY total_spend DESC, customer))
-      FROM per_customer GROUP BY day ORDER BY day";
+               json_agg(json_build_object('model', model, 'api_key', api_key, 'spend', spend,
+                                          'total_tokens', total_tokens)
+                        ORDER BY spend DESC, model, api_key) AS metadata
+          FROM by_key GROUP BY 1, 2),
+    per_day AS (
+        SELECT day, json_build_object('group_by_day', {day},
+                   'customers', json_agg(json_build_object('customer', customer, 'total_spend', total_spend,
+                                                           'metadata', metadata)
+                                         ORDER BY total_spend DESC, customer)) AS entry
+          FROM per_customer GROUP BY day)
+    SELECT coalesce(json_agg(entry ORDER BY day), '[]')::text FROM per_day";
 
+/// Per key, each listing its models.
 const KEY_SQL: &str = "
     WITH by_model AS (
         SELECT sl.api_key, sl.model, sum(sl.spend) AS cost,
                sum(sl.prompt_tokens) AS input_tokens, sum(sl.completion_tokens) AS output_tokens
           FROM \"LiteLLM_SpendLogs\" sl
          WHERE {where}
-         GROUP BY 1, 2)
-    SELECT jsonb_build_object('api_key', api_key, 'total_cost', sum(cost),
-               'total_input_tokens', sum(input_tokens), 'total_output_tokens', sum(output_tokens),
-               'model_details', jsonb_agg(jsonb_build_object('model', model, 'total_cost', cost,
-                                                            'total_input_tokens', input_tokens,
-                                                            'total_output_tokens', output_tokens)
-                                          ORDER BY cost DESC, model))
-      FROM by_model GROUP BY api_key ORDER BY sum(cost) DESC, api_key";
+         GROUP BY 1, 2),
+    per_key AS (
+        SELECT api_key, sum(cost) AS total_cost,
+               json_build_object('api_key', api_key, 'total_cost', sum(cost),
+                   'total_input_tokens', sum(input_tokens), 'total_output_tokens', sum(output_tokens),
+                   'model_details', json_agg(json_build_object('model', model, 'total_cost', cost,
+                                                               'total_input_tokens', input_tokens,
+                                                               'total_output_tokens', output_tokens)
+                                             ORDER BY cost DESC, model)) AS entry
+          FROM by_model GROUP BY api_key)
+    SELECT coalesce(json_agg(entry ORDER BY total_cost DESC, api_key), '[]')::text FROM per_key";
 
 /// `/global/spend/report` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -106,7 +120,7 @@ pub async fn report(
     State(state): State<AppState>,
     actor: Actor,
     Query(query): Query<ReportQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<RawJson, ApiError> {
     let (Some(start), Some(end)) = (&query.start_date, &query.end_date) else {
         return Err(query::dates_required());
     };
@@ -135,7 +149,18 @@ pub async fn report(
         }
     };
     let tx = state.db().tenant(actor.account).await?;
-    let rows = json_rows(&tx, &sql.replace("{day}", DAY), &filter).await?;
+    let sql = sql.replace("{day}", DAY).replace("{where}", &filter.sql());
+    let text: String = tx.query_one(&sql, &filter.params()).await?.get(0);
     tx.commit().await?;
-    Ok(Json(Value::Array(rows)))
+    Ok(RawJson(text))
+}
+
+/// A JSON document PostgreSQL has already rendered: a large report is sent
+/// as it comes from the database instead of being parsed and printed again.
+pub struct RawJson(String);
+
+impl IntoResponse for RawJson {
+    fn into_response(self) -> Response {
+        ([(CONTENT_TYPE, "application/json")], self.0).into_response()
+    }
 }
