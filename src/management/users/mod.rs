@@ -1,10 +1,11 @@
 //! Internal users (`LiteLLM_UserTable`): `/user/new`, `/user/info`,
-//! `/user/update`, `/user/delete`, `/user/list`. Team and organization
+//! `/user/update`, `/user/bulk_update`, `/user/delete`, `/user/list`. Team and organization
 //! membership is written by those families; `common` holds what the
 //! identity families share.
 
 /// Helpers the identity families share.
 pub(in crate::management) mod common;
+mod bulk;
 mod create;
 mod read;
 mod records;
@@ -184,4 +185,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(read::list))
         .routes(routes!(write::update))
         .routes(routes!(write::delete))
+        .routes(routes!(bulk::bulk_update))
 }
