@@ -51,7 +51,10 @@ fn failures(actor: &Actor, query: &ExceptionsQuery) -> Result<Where, ApiError> {
         return Err(query::dates_required());
     };
     let mut filter = Where::new(actor.account, "sl.account_id");
-    filter.push("sl.\"startTime\" >= {}", query::start_of("start_date", start)?);
+    filter.push(
+        "sl.\"startTime\" >= {}",
+        query::start_of("start_date", start)?,
+    );
     filter.push("sl.\"startTime\" < {}", query::end_of("end_date", end)?);
     filter.raw("sl.status = 'failure'");
     filter.push_some("sl.model_group = {}", query.model_group.clone());

@@ -37,12 +37,7 @@ const RESETS: [(&str, &str); 2] = [
 ];
 
 /// Resets one table's spend and audits every row it changed.
-async fn reset_table(
-    tx: &TenantTx,
-    actor: &Actor,
-    table: &str,
-    id: &str,
-) -> Result<(), ApiError> {
+async fn reset_table(tx: &TenantTx, actor: &Actor, table: &str, id: &str) -> Result<(), ApiError> {
     let sql = RESET_SQL.replace("{table}", table).replace("{id}", id);
     let entries: Vec<Entry> = tx
         .query(&sql, &[&tx.account_id().uuid()])

@@ -58,7 +58,10 @@ async fn everyone(tx: &TenantTx) -> Result<Vec<Joiner>, ApiError> {
 /// The first of `rows` that names `joiner` (by id, else by email).
 fn find<'a>(rows: &'a [Value], joiner: &Joiner) -> Option<&'a Value> {
     rows.iter().find(|row| {
-        joiner.user_id.as_deref().is_some_and(|id| row["user_id"] == id)
+        joiner
+            .user_id
+            .as_deref()
+            .is_some_and(|id| row["user_id"] == id)
             || joiner
                 .user_email
                 .as_deref()

@@ -140,7 +140,10 @@ pub async fn add(
     let name = rows::required_text(&body, "callback_name")?;
     let given = rows::pick(
         &body,
-        &[("callback_type", Kind::Text), ("callback_vars", Kind::Object)],
+        &[
+            ("callback_type", Kind::Text),
+            ("callback_vars", Kind::Object),
+        ],
     )?;
     let kind = given
         .get("callback_type")
@@ -175,10 +178,20 @@ pub async fn add(
         _ => (true, true),
     };
     if success && settings.success.contains(&name) {
-        return Err(duplicate(&name, "success_callback", &team_id, &settings.success));
+        return Err(duplicate(
+            &name,
+            "success_callback",
+            &team_id,
+            &settings.success,
+        ));
     }
     if failure && settings.failure.contains(&name) {
-        return Err(duplicate(&name, "failure_callback", &team_id, &settings.failure));
+        return Err(duplicate(
+            &name,
+            "failure_callback",
+            &team_id,
+            &settings.failure,
+        ));
     }
     if success {
         settings.success.push(name.clone());

@@ -335,7 +335,10 @@ pub struct MemberAddRequest {
 /// True when `joiner` is already in `members_with_roles`, by id or email.
 pub(super) fn is_listed(members: &[Value], joiner: &Joiner) -> bool {
     members.iter().any(|m| {
-        joiner.user_id.as_deref().is_some_and(|id| m["user_id"] == id)
+        joiner
+            .user_id
+            .as_deref()
+            .is_some_and(|id| m["user_id"] == id)
             || joiner
                 .user_email
                 .as_deref()

@@ -3,9 +3,9 @@
 //! membership is written by those families; `common` holds what the
 //! identity families share.
 
+mod bulk;
 /// Helpers the identity families share.
 pub(in crate::management) mod common;
-mod bulk;
 mod create;
 mod read;
 mod records;
