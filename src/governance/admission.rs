@@ -167,7 +167,7 @@ fn describe(level: &Level, id: &str) -> String {
     match level {
         Level::Key { alias, .. } => format!("key {}", alias.as_deref().unwrap_or(id)),
         Level::KeyModel { model, .. } => format!("key {id} on model {model}"),
-        Level::Team => format!("team {id}"),
+        Level::Team { .. } => format!("team {id}"),
         Level::Organization => format!("organization {id}"),
         Level::User => format!("user {id}"),
         Level::Member { user, team } => format!("user {user} in team {team}"),
@@ -217,7 +217,7 @@ fn deny(plan: &Plan, refusal: &Refusal) -> Denial {
                     "LiteLLM Virtual Key: {id}, key_alias: {}, exceeded budget for model={model}. Current cost: {spend}, Max budget: {max}",
                     alias.as_deref().unwrap_or("")
                 ),
-                Level::Team => format!(
+                Level::Team { .. } => format!(
                     "Budget has been exceeded! Team={id} Current cost: {spend}, Max budget: {max}"
                 ),
                 Level::Member { user, team } => format!(

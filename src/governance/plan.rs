@@ -66,7 +66,10 @@ pub enum Level {
         model: String,
         alias: Option<String>,
     },
-    Team,
+    Team {
+        /// Bumped by a global spend reset (`/global/spend/reset`).
+        epoch: i64,
+    },
     Organization,
     User,
     Member {
@@ -156,7 +159,7 @@ impl Plan {
             self.budget(
                 Level::Key {
                     alias: alias.clone(),
-                    epoch: key.metadata["spend_epoch"].as_i64().unwrap_or(0),
+                    epoch: spend_epoch(&key.metadata),
                 },
                 &key.token,
                 key.spend,
@@ -166,7 +169,9 @@ impl Plan {
             self.model_budget(key, subjects.model, alias, reservation);
             if let Some(team) = &key.team {
                 self.budget(
-                    Level::Team,
+                    Level::Team {
+                        epoch: spend_epoch(&team.metadata),
+                    },
                     &team.team_id,
                     team.spend,
                     &team.limits,
@@ -209,9 +214,10 @@ impl Plan {
             (None, None) => return,
         };
         let period = limits.budget_reset_at.map_or(0, |at| at.timestamp());
-        // A spend reset on the key (`/key/{key}/reset_spend`) starts a new counter.
+        // A spend reset (`/key/{key}/reset_spend`, `/global/spend/reset`)
+        // starts a new counter.
         let epoch = match &level {
-            Level::Key { epoch, .. } => *epoch,
+            Level::Key { epoch, .. } | Level::Team { epoch } => *epoch,
             _ => 0,
         };
         let scope = scope_name(&level);
@@ -375,11 +381,17 @@ fn model_rates(metadata: &Value, model: &str) -> Rates {
     }
 }
 
+/// How many times a spend reset has restarted a level's budget counter
+/// (`metadata.spend_epoch` on keys and teams).
+fn spend_epoch(metadata: &Value) -> i64 {
+    metadata["spend_epoch"].as_i64().unwrap_or(0)
+}
+
 fn scope_name(level: &Level) -> &'static str {
     match level {
         Level::Key { .. } => "key",
         Level::KeyModel { .. } => "key-model",
-        Level::Team => "team",
+        Level::Team { .. } => "team",
         Level::Organization => "organization",
         Level::User => "user",
         Level::Member { .. } => "member",

@@ -255,6 +255,8 @@ async fn try_group(
                 "mock_response",
                 "metadata",
                 "litellm_metadata",
+                "litellm_session_id",
+                "litellm_trace_id",
                 "timeout",
             ] {
                 object.remove(field);

@@ -73,6 +73,24 @@ fn end_user(headers: &HeaderMap, body: &Value) -> Option<String> {
         .filter(|user| !user.is_empty())
 }
 
+/// The session the call belongs to, kept on its spend log so that
+/// `/spend/logs/session/ui` can list the session: LiteLLM's
+/// `litellm_session_id`, else `litellm_trace_id` (in the body or its
+/// `metadata`), else the `x-litellm-session-id` header.
+fn session_id(headers: &HeaderMap, body: &Value) -> Option<String> {
+    ["litellm_session_id", "litellm_trace_id"]
+        .iter()
+        .find_map(|name| {
+            body.get(*name)
+                .or_else(|| body["metadata"].get(*name))
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+        })
+        .or_else(|| header_text(headers, "x-litellm-session-id"))
+        .map(str::to_owned)
+}
+
 fn tags(headers: &HeaderMap, body: &Value) -> Vec<String> {
     let mut tags: Vec<String> = body["metadata"]["tags"]
         .as_array()
@@ -298,6 +316,7 @@ async fn serve_request(
         admission: Arc::new(Admission::free()),
         end_user: end_user(&headers, &request.body),
         tags: tags(&headers, &request.body),
+        session_id: session_id(&headers, &request.body),
         client_metadata: request.body.get("metadata").cloned().unwrap_or(Value::Null),
         requester_ip: peer.map(|peer| peer.ip().to_string()),
         call_id: uuid::Uuid::new_v4().to_string(),

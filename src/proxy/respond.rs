@@ -36,6 +36,8 @@ pub struct CallContext {
     pub started_at: DateTime<Utc>,
     pub end_user: Option<String>,
     pub tags: Vec<String>,
+    /// The client's session (`litellm_session_id`), for the spend log.
+    pub session_id: Option<String>,
     pub client_metadata: Value,
     pub requester_ip: Option<String>,
 }
@@ -130,7 +132,7 @@ impl CallContext {
             metadata,
             request_tags: self.tags.clone(),
             requester_ip_address: self.requester_ip.clone(),
-            session_id: None,
+            session_id: self.session_id.clone(),
         });
     }
 

@@ -6,6 +6,7 @@
 //! come with it, so summing pages gives the range.
 
 mod breakdown;
+mod exceptions;
 
 use axum::Json;
 use axum::extract::State;
@@ -490,4 +491,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(organization_activity))
         .routes(routes!(customer_activity))
         .routes(routes!(tag_activity))
+        .routes(routes!(exceptions::exceptions))
+        .routes(routes!(exceptions::exceptions_by_deployment))
 }

@@ -10,6 +10,8 @@ mod global;
 mod logs;
 pub(in crate::management) mod query;
 mod report;
+mod reset;
+mod session;
 mod totals;
 mod usage;
 
@@ -40,4 +42,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(usage::activity))
         .routes(routes!(usage::activity_by_model))
         .routes(routes!(report::report))
+        .routes(routes!(reset::reset))
+        .routes(routes!(session::session_ui))
 }

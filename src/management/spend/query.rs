@@ -139,6 +139,13 @@ pub(in crate::management) fn day_key(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
+/// LiteLLM's chart label for a day key (`Jan 22`).
+pub(in crate::management) fn day_label(date: &str) -> String {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map(|day| day.format("%b %d").to_string())
+        .unwrap_or_else(|_| date.to_owned())
+}
+
 /// Both ends of a required day range, inclusive.
 pub(in crate::management) fn day_range(
     start: Option<&str>,

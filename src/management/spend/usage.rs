@@ -167,13 +167,6 @@ pub async fn end_users(
     Ok(Json(Value::Array(rows)))
 }
 
-/// LiteLLM's chart label for a day (`Jan 22`).
-fn label(date: &str) -> String {
-    NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map(|day| day.format("%b %d").to_string())
-        .unwrap_or_else(|_| date.to_owned())
-}
-
 /// Requests and tokens per day over a range:
 /// `{daily_data: [{date, api_requests, total_tokens}], sum_api_requests, sum_total_tokens}`.
 #[utoipa::path(get, path = "/global/activity", tag = "spend", params(RangeQuery),
@@ -201,7 +194,7 @@ pub async fn activity(
                 (row.get(0), row.get(1), row.get(2));
             requests += day_requests;
             tokens += day_tokens;
-            json!({"date": label(&date), "api_requests": day_requests, "total_tokens": day_tokens})
+            json!({"date": query::day_label(&date), "api_requests": day_requests, "total_tokens": day_tokens})
         })
         .collect();
     Ok(Json(
@@ -243,7 +236,7 @@ pub async fn activity_by_model(
         entry.requests += requests;
         entry.tokens += tokens;
         entry.daily.push(json!({
-            "model_group": group, "date": label(&date), "api_requests": requests, "total_tokens": tokens,
+            "model_group": group, "date": query::day_label(&date), "api_requests": requests, "total_tokens": tokens,
         }));
     }
     let mut ranked: Vec<(String, GroupActivity)> = groups.into_iter().collect();

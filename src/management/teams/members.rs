@@ -332,6 +332,20 @@ pub struct MemberAddRequest {
     max_budget_in_team: Option<f64>,
 }
 
+/// True when `joiner` is already in `members_with_roles`, by id or email.
+pub(super) fn is_listed(members: &[Value], joiner: &Joiner) -> bool {
+    members.iter().any(|m| {
+        joiner
+            .user_id
+            .as_deref()
+            .is_some_and(|id| m["user_id"] == id)
+            || joiner
+                .user_email
+                .as_deref()
+                .is_some_and(|email| m["user_email"] == email)
+    })
+}
+
 fn already_in_team(message: String) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
@@ -362,15 +376,11 @@ pub async fn member_add(
     let team = lock_or_404(&tx, &team_id).await?;
     require_team_admin(&team, &actor, "/team/member_add")?;
     let existing = members(&team);
-    let is_in = |j: &Joiner| {
-        existing.iter().any(|m| {
-            j.user_id.as_deref().is_some_and(|id| m["user_id"] == id)
-                || j.user_email
-                    .as_deref()
-                    .is_some_and(|email| m["user_email"] == email)
-        })
-    };
-    let fresh: Vec<Joiner> = joiners.iter().filter(|j| !is_in(j)).cloned().collect();
+    let fresh: Vec<Joiner> = joiners
+        .iter()
+        .filter(|j| !is_listed(&existing, j))
+        .cloned()
+        .collect();
     if fresh.is_empty() {
         let existing = Value::Array(existing.clone());
         return Err(already_in_team(

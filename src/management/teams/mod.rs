@@ -4,6 +4,8 @@
 //! account admin's; a team's admins (`members_with_roles` role `admin`) may
 //! manage its members and their permissions.
 
+mod bulk;
+mod callbacks;
 mod create;
 mod members;
 mod read;
@@ -404,4 +406,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(write::model_delete))
         .routes(routes!(read::permissions_list))
         .routes(routes!(write::permissions_update))
+        .routes(routes!(bulk::bulk_member_add))
+        .routes(routes!(callbacks::add, callbacks::get))
+        .routes(routes!(callbacks::disable_logging))
 }

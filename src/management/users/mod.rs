@@ -1,8 +1,9 @@
 //! Internal users (`LiteLLM_UserTable`): `/user/new`, `/user/info`,
-//! `/user/update`, `/user/delete`, `/user/list`. Team and organization
+//! `/user/update`, `/user/bulk_update`, `/user/delete`, `/user/list`. Team and organization
 //! membership is written by those families; `common` holds what the
 //! identity families share.
 
+mod bulk;
 /// Helpers the identity families share.
 pub(in crate::management) mod common;
 mod create;
@@ -184,4 +185,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(read::list))
         .routes(routes!(write::update))
         .routes(routes!(write::delete))
+        .routes(routes!(bulk::bulk_update))
 }

@@ -75,7 +75,17 @@ pub async fn update(
     Body(body): Body<Map<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
     actor.require_writer("/user/update")?;
-    let mut changes = rows::pick(&body, &FIELDS)?;
+    update_one(&state, &actor, &body).await.map(Json)
+}
+
+/// One `/user/update`, in its own transaction with its audit row; returns
+/// the public row (shared with `/user/bulk_update`).
+pub(super) async fn update_one(
+    state: &AppState,
+    actor: &Actor,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let mut changes = rows::pick(body, &FIELDS)?;
     changes.remove("user_id");
     if body.get("user_id").is_none_or(Value::is_null) {
         // The email named the user; it is not a change.
@@ -84,7 +94,7 @@ pub async fn update(
     check_role(&changes)?;
     common::check_not_negative(&changes, &["max_budget"])?;
     let tx = state.db().tenant(actor.account).await?;
-    let before = target(&tx, &body).await?;
+    let before = target(&tx, body).await?;
     let user_id = before["user_id"].as_str().unwrap_or_default().to_owned();
     if actor.role != Role::ProxyAdmin {
         if actor.user_id.as_deref() != Some(user_id.as_str()) {
@@ -102,7 +112,7 @@ pub async fn update(
     check_email_free(&tx, &changes, Some(&user_id)).await?;
     schedule_reset(&mut changes)?;
     hash_password(&mut changes)?;
-    fold_metadata(&body, &mut changes, before.get("metadata"))?;
+    fold_metadata(body, &mut changes, before.get("metadata"))?;
     common::clear_nulls(
         &mut changes,
         &["models", "allowed_cache_controls", "policies"],
@@ -117,7 +127,7 @@ pub async fn update(
     };
     audited(
         &tx,
-        &actor,
+        actor,
         "updated",
         TABLE,
         &user_id,
@@ -126,7 +136,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(public(after)))
+    Ok(public(after))
 }
 
 const DELETE_ORG_MEMBERSHIPS_SQL: &str = "
