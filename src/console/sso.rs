@@ -144,9 +144,13 @@ fn failed(state: &AppState, err: &SsoError) -> Response {
             StatusCode::FORBIDDEN,
             "This account is not available. Contact the platform administrator.",
         ),
-        SsoError::Provider(_) | SsoError::Secret(_) | SsoError::Db(_) => (
+        SsoError::Provider(_) => (
             StatusCode::BAD_GATEWAY,
             "The identity provider could not be reached or answered unexpectedly. Try again in a moment.",
+        ),
+        SsoError::Secret(_) | SsoError::Db(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The sign-in could not be completed. Try again in a moment.",
         ),
     };
     if err.is_server_side() {

@@ -114,7 +114,7 @@ impl Agent {
 
     /// Starts a sign-in and stops at the callback URL the provider sends
     /// the browser to.
-    async fn to_callback(&mut self, app: &TestApp, email: &str) -> String {
+    async fn until_callback(&mut self, app: &TestApp, email: &str) -> String {
         let start = self
             .get(app, &app.url(&format!("/ui/sso/start?email={email}")))
             .await;
@@ -134,7 +134,7 @@ impl Agent {
 
     /// A whole sign-in, from the start URL to wherever it lands.
     async fn sign_in(&mut self, app: &TestApp, email: &str) -> Landing {
-        let callback = self.to_callback(app, email).await;
+        let callback = self.until_callback(app, email).await;
         self.follow(app, &callback).await
     }
 }
@@ -339,7 +339,7 @@ async fn tampered_or_unverifiable_answers_are_refused() {
 
     // A state that is not this browser's own.
     let mut agent = Agent::new();
-    let callback = agent.to_callback(&app, "sam%40acme.test").await;
+    let callback = agent.until_callback(&app, "sam%40acme.test").await;
     let forged = reqwest::Url::parse(&callback).unwrap();
     let code = forged
         .query_pairs()
@@ -361,14 +361,14 @@ async fn tampered_or_unverifiable_answers_are_refused() {
     assert!(!landing.signed_in);
 
     // Another browser (no flow cookie) cannot use the answer.
-    let callback = Agent::new().to_callback(&app, "sam%40acme.test").await;
+    let callback = Agent::new().until_callback(&app, "sam%40acme.test").await;
     let landing = Agent::new().follow(&app, &callback).await;
     assert_eq!(landing.status, 400);
     assert!(landing.body.contains("another browser"));
 
     // The provider declining: a readable page.
     let mut agent = Agent::new();
-    let callback = agent.to_callback(&app, "sam%40acme.test").await;
+    let callback = agent.until_callback(&app, "sam%40acme.test").await;
     let state = reqwest::Url::parse(&callback)
         .unwrap()
         .query_pairs()
