@@ -31,6 +31,7 @@ pub mod server;
 pub mod session;
 pub mod spend;
 pub mod sse;
+pub mod sso;
 pub mod telemetry;
 pub mod translate;
 pub mod upstream;

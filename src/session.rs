@@ -8,12 +8,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use aes_gcm::aead::{Aead, OsRng};
+use aes_gcm::{AeadCore, Aes256Gcm, Nonce};
 use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use moka::future::Cache;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::db::AccountId;
@@ -32,6 +36,9 @@ const KEY_LABEL: &[u8] = b"alchemi console session v1";
 
 /// Labels the key CSRF tokens are signed with.
 const CSRF_LABEL: &[u8] = b"alchemi console csrf v1";
+
+/// Labels the key short-lived browser state (the SSO sign-in) is sealed with.
+const SEAL_LABEL: &[u8] = b"alchemi console sealed state v1";
 
 /// The token's claims.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,6 +75,8 @@ pub struct Sessions {
     decoding: DecodingKey,
     /// Signs the console's CSRF tokens; derived apart from the JWT key.
     csrf_key: Vec<u8>,
+    /// Seals state the browser carries but must not read or change.
+    sealer: Aes256Gcm,
     secure: bool,
 }
 
@@ -80,6 +89,9 @@ impl Sessions {
             encoding: EncodingKey::from_secret(&key),
             decoding: DecodingKey::from_secret(&key),
             csrf_key: mac(&key, CSRF_LABEL).unwrap_or_else(|| key.clone()),
+            sealer: <Aes256Gcm as aes_gcm::KeyInit>::new(&Sha256::digest(
+                mac(&key, SEAL_LABEL).unwrap_or_else(|| key.clone()),
+            )),
             secure,
         }
     }
@@ -104,6 +116,27 @@ impl Sessions {
             }
             Err(_) => false,
         }
+    }
+
+    /// `plain` encrypted and authenticated under the server's key
+    /// (AES-256-GCM), as URL-safe text: the browser can carry it but
+    /// neither read nor alter it.
+    pub fn seal(&self, plain: &[u8]) -> Option<String> {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let mut sealed = nonce.to_vec();
+        sealed.extend(self.sealer.encrypt(&nonce, plain).ok()?);
+        Some(URL_SAFE_NO_PAD.encode(sealed))
+    }
+
+    /// The plain bytes of a value [`Sessions::seal`] made; `None` for
+    /// anything else (forged, altered, or sealed under another key).
+    pub fn open(&self, sealed: &str) -> Option<Vec<u8>> {
+        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        if bytes.len() < 12 {
+            return None;
+        }
+        let (nonce, body) = bytes.split_at(12);
+        self.sealer.decrypt(Nonce::from_slice(nonce), body).ok()
     }
 
     /// True when the cookie carries the `Secure` attribute.
@@ -261,6 +294,28 @@ mod tests {
 
     fn sessions(secure: bool) -> Sessions {
         Sessions::new("hash", Some("salt"), secure)
+    }
+
+    #[test]
+    fn sealed_state_opens_only_unaltered_and_under_the_same_key() {
+        let sealed = sessions(false).seal(b"state and nonce").unwrap();
+        assert!(!sealed.contains("nonce"));
+        assert_eq!(
+            sessions(false).open(&sealed).as_deref(),
+            Some(&b"state and nonce"[..])
+        );
+        assert_eq!(
+            Sessions::new("other", Some("salt"), false).open(&sealed),
+            None
+        );
+        let mut altered = sealed.into_bytes();
+        let last = altered.len() - 1;
+        altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(
+            sessions(false).open(&String::from_utf8(altered).unwrap()),
+            None
+        );
+        assert_eq!(sessions(false).open("short"), None);
     }
 
     #[test]

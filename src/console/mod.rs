@@ -18,6 +18,7 @@ mod login;
 mod page;
 mod security;
 mod spend;
+mod sso;
 mod view;
 
 use axum::Router;
@@ -50,6 +51,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/ui/accounts/{id}/admins/remove",
             post(accounts::remove_admin_post),
         )
+        .route("/ui/accounts/{id}/sso", get(sso::edit).post(sso::save))
+        .route("/ui/sso", get(sso::show))
+        .route("/ui/sso/start", get(sso::start))
+        .route("/ui/sso/callback", get(sso::callback))
         .route("/ui/dashboard", get(dashboard::show))
         .route("/ui/keys", get(keys::list))
         .route("/ui/keys/new", get(keys::new_form).post(keys::create_post))

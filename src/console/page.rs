@@ -207,10 +207,11 @@ impl FromRequestParts<AppState> for Console {
 const PLATFORM_LINKS: [(&str, &str); 1] = [("/ui/accounts", "Accounts")];
 
 /// An account user's navigation.
-const ACCOUNT_LINKS: [(&str, &str); 3] = [
+const ACCOUNT_LINKS: [(&str, &str); 4] = [
     ("/ui/dashboard", "Dashboard"),
     ("/ui/keys", "Virtual keys"),
     ("/ui/spend", "Spend logs"),
+    ("/ui/sso", "Single sign-on"),
 ];
 
 /// The super admin's session; account users get a 403 page.

@@ -101,9 +101,12 @@ pub(crate) async fn sso_redirect(
         return Ok(None);
     }
     Ok(match state.db().doors().login_account(email).await? {
-        Some(found) if found.sso_enabled => {
-            Some(format!("/sso/key/generate?account_id={}", found.account_id))
-        }
+        Some(found) if found.sso_enabled => Some(format!(
+            "/ui/sso/start?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("email", &email.to_lowercase())
+                .finish()
+        )),
         _ => None,
     })
 }

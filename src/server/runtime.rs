@@ -64,6 +64,7 @@ impl Runtime {
             health: Arc::new(DeploymentHealth::new()),
             spend,
             logins: crate::session::LoginThrottle::new(),
+            sso: crate::sso::Providers::new()?,
         };
         Ok(Self {
             state: AppState::new(db, settings, services),

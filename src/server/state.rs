@@ -25,6 +25,9 @@ pub struct Settings {
     pub max_request_bytes: usize,
     /// Console session tokens and their cookie.
     pub sessions: Sessions,
+    /// `PROXY_BASE_URL`: where browsers reach this server (SSO redirect
+    /// URIs); without it, the request's `Host`.
+    pub public_url: Option<url::Url>,
 }
 
 impl Settings {
@@ -50,6 +53,7 @@ impl Settings {
             root_redirect_url: args.root_redirect_url.clone(),
             docs_url: args.docs_url.clone(),
             max_request_bytes: args.max_request_bytes,
+            public_url: args.proxy_base_url.clone(),
         }
     }
 }
@@ -65,6 +69,8 @@ pub struct Services {
     pub spend: SpendQueue,
     /// Failed console logins per email and client address.
     pub logins: LoginThrottle,
+    /// Accounts' OpenID providers (discovery cache, HTTP client).
+    pub sso: crate::sso::Providers,
 }
 
 struct Inner {
@@ -137,6 +143,11 @@ impl AppState {
     /// Failed-login counters.
     pub fn logins(&self) -> &LoginThrottle {
         &self.0.services.logins
+    }
+
+    /// Accounts' OpenID providers.
+    pub fn sso(&self) -> &crate::sso::Providers {
+        &self.0.services.sso
     }
 
     /// Where calls record their spend.

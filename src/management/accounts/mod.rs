@@ -6,6 +6,7 @@
 //! Each change is audited inside the affected account.
 
 pub(crate) mod admins;
+pub(crate) mod sso;
 mod store;
 
 use axum::Json;
@@ -364,4 +365,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reactivate))
         .routes(routes!(admins::add))
         .routes(routes!(admins::remove))
+        .routes(routes!(sso::info, sso::update))
 }

@@ -42,6 +42,7 @@ pub fn settings(default_account: AccountId) -> Settings {
             Some("test-salt"),
             false,
         ),
+        public_url: None,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod mock_cohere;
 pub mod mock_gemini;
 pub mod mock_llm;
 pub mod mock_native;
+pub mod mock_oidc;
 pub mod rows;
 
 pub use db::TestDb;

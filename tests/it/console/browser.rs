@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::common::app::{MASTER_KEY, TestApp};
 use crate::common::mock_llm::MockLlm;
+use crate::common::mock_oidc::{MockOidc, MockUser};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -306,5 +307,91 @@ async fn an_account_is_created_and_its_admin_makes_a_key_that_shows_its_spend() 
         assert!(browser.fits_width().await, "{path} overflows at 390 px");
     }
     browser.screenshot("keys-390").await;
+    browser.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_account_set_up_for_sso_signs_in_through_its_identity_provider() {
+    let app = TestApp::spawn().await;
+    let mut grace = MockUser::new("sub-grace", "grace@hopper.test");
+    grace.extra = json!({"groups": ["admins"]});
+    let provider = MockOidc::start(grace).await;
+    let account = app.test.create_account("Hopper").await;
+    app.test
+        .superuser()
+        .await
+        .execute(
+            "UPDATE \"Alchemi_AccountTable\" SET domain = 'hopper.test' WHERE account_id = $1",
+            &[&account.uuid()],
+        )
+        .await
+        .unwrap();
+    let browser = Browser::start().await;
+
+    // The super admin sets up the account's SSO in the console.
+    browser.login(&app, "admin", MASTER_KEY).await;
+    browser
+        .goto(&app.url(&format!("/ui/accounts/{account}")))
+        .await;
+    browser
+        .click_and_leave(&format!("a[href='/ui/accounts/{account}/sso']"))
+        .await;
+    let action = format!("/ui/accounts/{account}/sso");
+    browser
+        .client
+        .find(Locator::Id("enabled"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.fill("issuer", &provider.issuer).await;
+    browser.fill("client_id", &provider.client_id).await;
+    browser.fill("client_secret", &provider.client_secret).await;
+    browser
+        .client
+        .find(Locator::Id("allow_signup"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.fill("role_claim", "groups").await;
+    browser.fill("role_map", "admins = proxy_admin").await;
+    browser.submit(&action).await;
+    assert!(browser.main_text().await.contains("Saved."));
+    browser.screenshot("sso-settings").await;
+    browser.logout().await;
+
+    // Grace signs in with her email: the provider answers, the console opens.
+    browser.goto(&app.url("/ui/login")).await;
+    browser.fill("email", "grace@hopper.test").await;
+    browser.submit("/ui/login").await;
+    assert!(browser.main_text().await.contains("single sign-on"));
+    browser
+        .click_and_leave("main a[href^='/ui/sso/start']")
+        .await;
+    for _ in 0..200 {
+        if browser.path().await == "/ui/dashboard" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(browser.path().await, "/ui/dashboard");
+    let who = browser
+        .client
+        .find(Locator::Css("header .who"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        who.contains("Hopper") && who.contains("grace@hopper.test"),
+        "{who}"
+    );
+    // The mapped role is the account's admin: the SSO page opens for her.
+    browser.goto(&app.url("/ui/sso")).await;
+    assert!(browser.main_text().await.contains(&provider.issuer));
     browser.client.close().await.unwrap();
 }

@@ -5,7 +5,7 @@ use reqwest::header;
 
 use crate::common::app::{MASTER_KEY, TestApp};
 
-fn no_redirects() -> reqwest::Client {
+pub fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -14,7 +14,18 @@ fn no_redirects() -> reqwest::Client {
 
 /// Signs in as the super admin through the login form; returns the session
 /// cookie (`token=...`).
-async fn super_admin_cookie(app: &TestApp, http: &reqwest::Client) -> String {
+pub async fn super_admin_cookie(app: &TestApp, http: &reqwest::Client) -> String {
+    password_cookie(app, http, "admin", MASTER_KEY).await
+}
+
+/// Signs in with a password through the login form; returns the session
+/// cookie (`token=...`).
+pub async fn password_cookie(
+    app: &TestApp,
+    http: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> String {
     let page = http.get(app.url("/ui/login")).send().await.unwrap();
     let nonce = page
         .headers()
@@ -34,8 +45,8 @@ async fn super_admin_cookie(app: &TestApp, http: &reqwest::Client) -> String {
         .form(&[
             ("csrf", csrf.as_str()),
             ("step", "password"),
-            ("email", "admin"),
-            ("password", MASTER_KEY),
+            ("email", email),
+            ("password", password),
         ])
         .send()
         .await

@@ -363,7 +363,7 @@ async fn resolve_never_reveals_whether_an_email_exists() {
     assert_eq!(answer["method"], "sso");
     assert_eq!(
         answer["redirect_url"],
-        format!("/sso/key/generate?account_id={sso}")
+        "/ui/sso/start?email=anyone%40sso.example"
     );
     // A suspended account's domain no longer routes anywhere.
     super_call(&app, Method::DELETE, &format!("/account/{sso}"), None).await;
