@@ -4,10 +4,10 @@
 //! account admin's; a team's admins (`members_with_roles` role `admin`) may
 //! manage its members and their permissions.
 
-mod create;
-mod members;
-mod read;
-mod write;
+pub(crate) mod create;
+pub(crate) mod members;
+pub(crate) mod read;
+pub(crate) mod write;
 
 use serde_json::{Map, Value, json};
 use utoipa_axum::router::OpenApiRouter;
