@@ -1,5 +1,7 @@
-//! The console: security headers, sessions and CSRF over plain HTTP, and
+//! The console: security headers, sessions and CSRF over plain HTTP, the
+//! account pages' forms over plain HTTP, and
 //! whole journeys in headless Chromium (driven through chromedriver).
 
 mod browser;
 mod http;
+mod pages;
