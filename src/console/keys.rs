@@ -1,5 +1,5 @@
-//! Virtual keys: the paged, searchable list, one key's page, the create
-//! form, block/unblock, delete and regenerate. Every change goes through the
+//! Virtual keys: the paged, searchable list, one key's page with its edit
+//! form, the create form, block/unblock, delete and regenerate. Every change goes through the
 //! `/key/*` functions, so roles, validation and audit rows are the API's.
 //! A new secret is shown once, on the page answering the POST that made it
 //! (it never goes into a URL, and the page is not cached).
@@ -11,12 +11,13 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::form::{LimitFields, Request};
 use super::page::{AccountConsole, Chrome, PageError, render, see_other};
-use super::view::{Pager, money, text};
+use super::view::{Limits, Pager, budget, day, href, joined, models, money, text};
 use crate::AppState;
 use crate::management::keys::lifecycle::{delete_keys, rotate, set_blocked};
 use crate::management::keys::read::{ListQuery, key_info, list_keys};
-use crate::management::keys::write::create;
+use crate::management::keys::write::{create, update_one};
 use crate::management::paging::PageInfo;
 
 /// Keys per page.
@@ -36,40 +37,47 @@ pub struct KeyRow {
     pub expires: String,
     pub blocked: bool,
     pub created: String,
+    pub budget_duration: String,
+    pub max_parallel: String,
+    pub team_id: String,
 }
 
 impl KeyRow {
     fn of(row: &Value) -> Self {
-        let models = row["models"]
-            .as_array()
-            .map(|models| {
-                models
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default();
         Self {
             id: text(&row["token"]),
             alias: text(&row["key_alias"]),
             name: text(&row["key_name"]),
-            models: if models.is_empty() {
-                "all".to_owned()
-            } else {
-                models
-            },
+            models: models(&row["models"]),
             spend: money(&row["spend"]),
-            max_budget: if row["max_budget"].is_null() {
-                String::new()
-            } else {
-                money(&row["max_budget"])
-            },
+            max_budget: budget(&row["max_budget"]),
             rpm: text(&row["rpm_limit"]),
             tpm: text(&row["tpm_limit"]),
             expires: text(&row["expires"]).chars().take(16).collect(),
             blocked: row["blocked"].as_bool().unwrap_or(false),
-            created: text(&row["created_at"]).chars().take(10).collect(),
+            created: day(&row["created_at"]),
+            budget_duration: text(&row["budget_duration"]),
+            max_parallel: text(&row["max_parallel_requests"]),
+            team_id: text(&row["team_id"]),
+        }
+    }
+}
+
+/// The edit form's current values (as typed, not as shown).
+pub struct KeyValues {
+    pub key_alias: String,
+    pub models: String,
+    pub team_id: String,
+    pub limits: Limits,
+}
+
+impl KeyValues {
+    fn of(row: &Value) -> Self {
+        Self {
+            key_alias: text(&row["key_alias"]),
+            models: joined(&row["models"]),
+            team_id: text(&row["team_id"]),
+            limits: Limits::of(row).with_parallel(row),
         }
     }
 }
@@ -134,60 +142,59 @@ pub struct KeyFields {
     key_alias: String,
     /// Comma-separated model names; empty for all.
     models: String,
-    max_budget: String,
-    rpm_limit: String,
-    tpm_limit: String,
+    #[serde(flatten)]
+    limits: LimitFields,
     /// `30d`, `12h`...; empty never expires.
     duration: String,
-}
-
-fn invalid(message: &str) -> PageError {
-    PageError {
-        status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        heading: "Not accepted",
-        message: message.to_owned(),
-    }
 }
 
 impl KeyFields {
     /// `/key/generate`'s request object.
     fn body(&self) -> Result<Map<String, Value>, PageError> {
-        let mut body = Map::new();
-        let alias = self.key_alias.trim();
-        if !alias.is_empty() {
-            body.insert("key_alias".into(), json!(alias));
-        }
-        let models: Vec<&str> = self
-            .models
-            .split(',')
-            .map(str::trim)
-            .filter(|model| !model.is_empty())
-            .collect();
-        if !models.is_empty() {
-            body.insert("models".into(), json!(models));
-        }
-        if let Some(budget) = Some(self.max_budget.trim()).filter(|v| !v.is_empty()) {
-            let budget: f64 = budget
-                .parse()
-                .map_err(|_| invalid("Max budget must be a number."))?;
-            body.insert("max_budget".into(), json!(budget));
-        }
-        for (name, given, label) in [
-            ("rpm_limit", &self.rpm_limit, "RPM limit"),
-            ("tpm_limit", &self.tpm_limit, "TPM limit"),
-        ] {
-            if let Some(given) = Some(given.trim()).filter(|v| !v.is_empty()) {
-                let limit: i64 = given
-                    .parse()
-                    .map_err(|_| invalid(&format!("{label} must be a whole number.")))?;
-                body.insert(name.into(), json!(limit));
+        let mut request = Request::create();
+        request
+            .text("key_alias", Some(&self.key_alias))
+            .list("models", Some(&self.models))
+            .limits(&self.limits)?
+            .text("duration", Some(&self.duration));
+        Ok(request.body())
+    }
+}
+
+/// The edit form's fields; a field the form does not carry is unchanged.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct KeyEdit {
+    key_alias: Option<String>,
+    models: Option<String>,
+    #[serde(flatten)]
+    limits: LimitFields,
+    team_id: Option<String>,
+    /// A new lifetime from now (`30d`); `never` removes the expiry; empty
+    /// keeps it.
+    duration: Option<String>,
+}
+
+impl KeyEdit {
+    /// `/key/update`'s request object for the key `token`.
+    fn body(&self, token: &str) -> Result<Map<String, Value>, PageError> {
+        let mut request = Request::edit();
+        request
+            .set("key", json!(token))
+            .text("key_alias", self.key_alias.as_deref())
+            .list("models", self.models.as_deref())
+            .limits(&self.limits)?
+            .text("team_id", self.team_id.as_deref());
+        match self.duration.as_deref().map(str::trim) {
+            None | Some("") => {}
+            Some(never) if never.eq_ignore_ascii_case("never") => {
+                request.set("duration", Value::Null);
+            }
+            Some(duration) => {
+                request.set("duration", json!(duration));
             }
         }
-        let duration = self.duration.trim();
-        if !duration.is_empty() {
-            body.insert("duration".into(), json!(duration));
-        }
-        Ok(body)
+        Ok(request.body())
     }
 }
 
@@ -199,20 +206,10 @@ struct NewKeyPage {
 
 /// The create form (account admins only).
 pub async fn new_form(console: AccountConsole) -> Result<Response, PageError> {
-    require_writer(&console)?;
+    console.require_writer()?;
     Ok(render(&NewKeyPage {
         chrome: console.chrome("New key", "/ui/keys"),
     }))
-}
-
-fn require_writer(console: &AccountConsole) -> Result<(), PageError> {
-    if console.can_write() {
-        Ok(())
-    } else {
-        Err(PageError::forbidden(
-            "Your role reads this account; it does not change it.",
-        ))
-    }
 }
 
 #[derive(Template)]
@@ -230,7 +227,7 @@ pub async fn create_post(
     console: AccountConsole,
     Form(fields): Form<KeyFields>,
 ) -> Result<Response, PageError> {
-    require_writer(&console)?;
+    console.require_writer()?;
     let answer = create(&state, &console.actor, fields.body()?).await?;
     let mut key = KeyRow::of(&answer);
     key.id = text(&answer["token_id"]);
@@ -248,6 +245,8 @@ struct KeyPage {
     chrome: Chrome,
     can_write: bool,
     key: KeyRow,
+    key_team_href: String,
+    values: KeyValues,
 }
 
 /// One key; another account's key is the same 404 as a missing one.
@@ -261,8 +260,23 @@ pub async fn detail(
     Ok(render(&KeyPage {
         chrome: console.chrome(&format!("Key {}", key.name), "/ui/keys"),
         can_write: console.can_write(),
+        values: KeyValues::of(&row),
+        key_team_href: href("/ui/teams", &key.team_id),
         key,
     }))
+}
+
+/// Saves the key's settings through `/key/update`.
+pub async fn update(
+    State(state): State<AppState>,
+    console: AccountConsole,
+    Path(id): Path<String>,
+    Form(fields): Form<KeyEdit>,
+) -> Result<Response, PageError> {
+    console.require_writer()?;
+    let token = hashed(&id)?;
+    update_one(&state, &console.actor, fields.body(&token)?).await?;
+    Ok(see_other(&format!("/ui/keys/{token}")))
 }
 
 /// A key id from a URL: only a stored hash, never a raw secret.

@@ -1,6 +1,7 @@
 //! The console: server-rendered pages under `/ui` for the super admin
 //! (accounts and their administrators) and for account users (dashboard,
-//! virtual keys, spend logs). Pages work without JavaScript; forms POST and
+//! virtual keys, teams, users, organizations, spend logs, single sign-on).
+//! Pages work without JavaScript; forms POST and
 //! redirect. Page families keep their handlers, queries and views side by
 //! side; shared page plumbing lives in `page`, `security` and `view`. No
 //! business rule is written here: changes go through the management API's
@@ -13,12 +14,17 @@
 mod accounts;
 mod assets;
 mod dashboard;
+mod form;
 mod keys;
 mod login;
+mod organizations;
 mod page;
 mod security;
 mod spend;
 mod sso;
+mod team_members;
+mod teams;
+mod users;
 mod view;
 
 use axum::Router;
@@ -58,11 +64,45 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/ui/dashboard", get(dashboard::show))
         .route("/ui/keys", get(keys::list))
         .route("/ui/keys/new", get(keys::new_form).post(keys::create_post))
-        .route("/ui/keys/{id}", get(keys::detail))
+        .route("/ui/keys/{id}", get(keys::detail).post(keys::update))
         .route("/ui/keys/{id}/block", post(keys::block))
         .route("/ui/keys/{id}/unblock", post(keys::unblock))
         .route("/ui/keys/{id}/delete", post(keys::delete))
         .route("/ui/keys/{id}/regenerate", post(keys::regenerate))
+        .route("/ui/teams", get(teams::list))
+        .route("/ui/teams/new", get(teams::new_form).post(teams::create))
+        .route("/ui/teams/{id}", get(teams::detail).post(teams::update))
+        .route("/ui/teams/{id}/block", post(teams::block))
+        .route("/ui/teams/{id}/unblock", post(teams::unblock))
+        .route("/ui/teams/{id}/delete", post(teams::delete))
+        .route("/ui/teams/{id}/members", post(team_members::add))
+        .route(
+            "/ui/teams/{id}/members/role",
+            post(team_members::change_role),
+        )
+        .route("/ui/teams/{id}/members/remove", post(team_members::remove))
+        .route("/ui/users", get(users::list))
+        .route("/ui/users/new", get(users::new_form).post(users::create))
+        .route("/ui/users/{id}", get(users::detail).post(users::update))
+        .route("/ui/users/{id}/delete", post(users::delete))
+        .route("/ui/organizations", get(organizations::list))
+        .route(
+            "/ui/organizations/new",
+            get(organizations::new_form).post(organizations::create),
+        )
+        .route(
+            "/ui/organizations/{id}",
+            get(organizations::detail).post(organizations::update),
+        )
+        .route("/ui/organizations/{id}/delete", post(organizations::delete))
+        .route(
+            "/ui/organizations/{id}/members",
+            post(organizations::add_member),
+        )
+        .route(
+            "/ui/organizations/{id}/members/remove",
+            post(organizations::remove_member),
+        )
         .route("/ui/spend", get(spend::list))
         .route("/ui/spend/{id}", get(spend::detail))
         .route("/ui/{*rest}", get(not_found).post(not_found))

@@ -79,6 +79,14 @@ pub fn render(page: &impl Template) -> Response {
     }
 }
 
+/// Runs a management API change for its effect: the page that follows
+/// reads the changed object again.
+pub async fn apply(
+    change: impl Future<Output = Result<axum::Json<serde_json::Value>, ApiError>>,
+) -> Result<(), PageError> {
+    change.await.map(drop).map_err(PageError::from)
+}
+
 /// A 303 to `to`: the answer to every successful form POST.
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
@@ -207,12 +215,18 @@ impl FromRequestParts<AppState> for Console {
 const PLATFORM_LINKS: [(&str, &str); 1] = [("/ui/accounts", "Accounts")];
 
 /// An account user's navigation.
-const ACCOUNT_LINKS: [(&str, &str); 4] = [
+const ACCOUNT_LINKS: [(&str, &str); 7] = [
     ("/ui/dashboard", "Dashboard"),
     ("/ui/keys", "Virtual keys"),
+    ("/ui/teams", "Teams"),
+    ("/ui/users", "Users"),
+    ("/ui/organizations", "Organizations"),
     ("/ui/spend", "Spend logs"),
     ("/ui/sso", "Single sign-on"),
 ];
+
+/// Pages only roles that read the whole account may open.
+const ACCOUNT_WIDE: [&str; 1] = ["/ui/users"];
 
 /// The super admin's session; account users get a 403 page.
 pub struct SuperConsole(pub Console);
@@ -269,6 +283,9 @@ impl AccountConsole {
             &ACCOUNT_LINKS,
             current,
         );
+        if !self.actor.sees_everything() {
+            chrome.nav.retain(|item| !ACCOUNT_WIDE.contains(&item.href));
+        }
         chrome.user.clone_from(&self.user);
         chrome
     }
@@ -276,6 +293,18 @@ impl AccountConsole {
     /// True when the role may change things (viewers read only).
     pub fn can_write(&self) -> bool {
         self.actor.is_admin()
+    }
+
+    /// Refuses a change form to roles that only read, before anything is
+    /// asked of the management API.
+    pub fn require_writer(&self) -> Result<(), PageError> {
+        if self.can_write() {
+            Ok(())
+        } else {
+            Err(PageError::forbidden(
+                "Your role reads this account; it does not change it.",
+            ))
+        }
     }
 }
 

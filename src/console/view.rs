@@ -1,6 +1,7 @@
 //! Small view helpers the pages share: shown text of JSON values, money,
-//! paging links, and the server-drawn SVG bar chart. No queries here.
+//! links to objects, paging links, and the server-drawn SVG bar chart. No queries here.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use crate::management::paging::PageInfo;
@@ -26,6 +27,87 @@ pub fn dollars(amount: f64) -> String {
     } else {
         format!("${amount:.2}")
     }
+}
+
+/// A JSON list of names as one line (empty for none).
+pub fn joined(value: &Value) -> String {
+    value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+/// A model list as shown: empty means every model.
+pub fn models(value: &Value) -> String {
+    let models = joined(value);
+    if models.is_empty() {
+        "all".to_owned()
+    } else {
+        models
+    }
+}
+
+/// A dollar amount, or empty when unset.
+pub fn budget(value: &Value) -> String {
+    if value.is_null() {
+        String::new()
+    } else {
+        money(value)
+    }
+}
+
+/// The date part of a timestamp.
+pub fn day(value: &Value) -> String {
+    text(value).chars().take(10).collect()
+}
+
+/// The current values `limits.html` fills its fields with (as typed, not
+/// as shown); `max_parallel` is `None` where the form has no such field.
+#[derive(Default)]
+pub struct Limits {
+    pub max_budget: String,
+    pub budget_duration: String,
+    pub rpm_limit: String,
+    pub tpm_limit: String,
+    pub max_parallel: Option<String>,
+}
+
+impl Limits {
+    /// The values of a row (a key, team, user or budget row).
+    pub fn of(row: &Value) -> Self {
+        Self {
+            max_budget: text(&row["max_budget"]),
+            budget_duration: text(&row["budget_duration"]),
+            rpm_limit: text(&row["rpm_limit"]),
+            tpm_limit: text(&row["tpm_limit"]),
+            max_parallel: None,
+        }
+    }
+
+    /// With the parallel-requests field.
+    pub fn with_parallel(mut self, row: &Value) -> Self {
+        self.max_parallel = Some(text(&row["max_parallel_requests"]));
+        self
+    }
+}
+
+/// Characters kept as they are in a path segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `prefix` followed by `id` as one path segment (ids are the API's and may
+/// hold any character).
+pub fn href(prefix: &str, id: &str) -> String {
+    format!("{prefix}/{}", utf8_percent_encode(id, SEGMENT))
 }
 
 /// Links to the previous and next page, keeping the list's filters.
@@ -138,6 +220,10 @@ mod tests {
         assert_eq!(text(&json!(3)), "3");
         assert_eq!(money(&json!(1.5)), "$1.50");
         assert_eq!(money(&json!(0.000123)), "$0.000123");
+        assert_eq!(models(&json!([])), "all");
+        assert_eq!(models(&json!(["a", "b"])), "a, b");
+        assert_eq!(budget(&json!(null)), "");
+        assert_eq!(href("/ui/teams", "a b/c?"), "/ui/teams/a%20b%2Fc%3F");
     }
 
     #[test]

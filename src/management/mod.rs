@@ -20,13 +20,13 @@ mod guardrails;
 pub(crate) mod keys;
 pub(crate) mod login;
 mod models;
-mod organizations;
+pub(crate) mod organizations;
 pub mod paging;
 pub mod rows;
 mod spend;
 mod tags;
-mod teams;
-mod users;
+pub(crate) mod teams;
+pub(crate) mod users;
 
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;

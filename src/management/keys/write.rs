@@ -216,7 +216,8 @@ pub async fn bulk_update(
     ))
 }
 
-async fn update_one(
+/// Changes one key from LiteLLM's request fields (shared with the console).
+pub(crate) async fn update_one(
     state: &AppState,
     actor: &Actor,
     body: Map<String, Value>,

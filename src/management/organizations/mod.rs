@@ -4,8 +4,8 @@
 //! `LiteLLM_OrganizationMembership` rows with an org role and an optional
 //! budget of their own.
 
-mod members;
-mod read;
+pub(crate) mod members;
+pub(crate) mod read;
 
 use axum::Json;
 use axum::extract::State;
@@ -154,7 +154,7 @@ pub struct NewOrganizationRequest {
 /// the inline budget fields (even when there are none).
 #[utoipa::path(post, path = "/organization/new", operation_id = "organization_new", tag = "organizations", request_body = NewOrganizationRequest,
     responses((status = 200, description = "The organization with `litellm_budget_table`")))]
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     actor: Actor,
     Body(body): Body<Map<String, Value>>,
@@ -243,7 +243,7 @@ const LOCK_SQL: &str = "
 #[utoipa::path(patch, path = "/organization/update", operation_id = "organization_update", tag = "organizations", request_body = UpdateOrganizationRequest,
     responses((status = 200, description = "The organization with members, teams and budget"),
               (status = 404, description = "No such organization")))]
-async fn update(
+pub(crate) async fn update(
     State(state): State<AppState>,
     actor: Actor,
     Body(mut body): Body<Map<String, Value>>,
@@ -317,7 +317,7 @@ async fn update(
 /// `{"organization_ids": [...]}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DeleteOrganizationsRequest {
-    organization_ids: Vec<String>,
+    pub(crate) organization_ids: Vec<String>,
 }
 
 const ORG_TEAMS_SQL: &str = "
@@ -331,7 +331,7 @@ const DELETE_MEMBERSHIPS_SQL: &str = "
 /// exist, or nothing is deleted.
 #[utoipa::path(delete, path = "/organization/delete", operation_id = "organization_delete", tag = "organizations", request_body = DeleteOrganizationsRequest,
     responses((status = 200, description = "The deleted organizations"), (status = 404, description = "No such organization")))]
-async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     actor: Actor,
     Body(body): Body<DeleteOrganizationsRequest>,

@@ -1,4 +1,5 @@
-//! `/organization/info` and `/organization/list`.
+//! `/organization/info` and `/organization/list`, and the console's paged
+//! list.
 
 use axum::Json;
 use axum::extract::State;
@@ -10,6 +11,7 @@ use super::{LIST_SQL, MEMBERSHIP_TABLE, view};
 use crate::AppState;
 use crate::management::Actor;
 use crate::management::body::Query;
+use crate::management::paging::{PageInfo, PageQuery};
 use crate::management::rows;
 use crate::management::users::common::{LIST_LIMIT, forbidden};
 use crate::proxy::ApiError;
@@ -17,7 +19,7 @@ use crate::proxy::ApiError;
 /// `?organization_id=`.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct InfoQuery {
-    organization_id: String,
+    pub(crate) organization_id: String,
 }
 
 /// An organization with its members, teams and budget. Admins, viewers and
@@ -92,4 +94,63 @@ pub async fn list(
     Ok(Json(Value::Array(
         rows.iter().map(|row| row.get(0)).collect(),
     )))
+}
+
+/// The console list's filter: part of the alias or id, and membership for
+/// those who do not see the whole account.
+macro_rules! page_filter {
+    () => {
+        "
+      FROM \"LiteLLM_OrganizationTable\" o
+     WHERE o.account_id = $1
+       AND ($2::text IS NULL OR strpos(lower(o.organization_alias), lower($2)) > 0
+            OR strpos(lower(o.organization_id), lower($2)) > 0)
+       AND ($3::bool OR EXISTS (SELECT 1 FROM \"LiteLLM_OrganizationMembership\" m
+                                 WHERE m.account_id = o.account_id AND m.organization_id = o.organization_id
+                                   AND m.user_id = $4))"
+    };
+}
+
+const PAGE_COUNT_SQL: &str = concat!("SELECT count(*)", page_filter!());
+/// A page of organizations as a list shows them: the row with its budget
+/// and member count.
+const PAGE_SQL: &str = concat!(
+    "SELECT to_jsonb(o.*) || jsonb_build_object(
+             'litellm_budget_table', (SELECT to_jsonb(b) FROM \"LiteLLM_BudgetTable\" b
+                                       WHERE b.account_id = o.account_id AND b.budget_id = o.budget_id),
+             'member_count', (SELECT count(*) FROM \"LiteLLM_OrganizationMembership\" m
+                               WHERE m.account_id = o.account_id AND m.organization_id = o.organization_id))",
+    page_filter!(),
+    " ORDER BY o.created_at DESC, o.organization_id LIMIT $5 OFFSET $6"
+);
+
+/// A page of the organizations the actor may see, searched by part of the
+/// alias or id (the console's list; `/organization/list` is LiteLLM's
+/// unpaged shape).
+pub(crate) async fn list_page(
+    state: &AppState,
+    actor: &Actor,
+    search: Option<&str>,
+    page: PageQuery,
+) -> Result<(Vec<Value>, PageInfo), ApiError> {
+    let page = page.clamped();
+    let search = search.map(str::trim).filter(|text| !text.is_empty());
+    let filters: [&(dyn tokio_postgres::types::ToSql + Sync); 4] = [
+        &actor.account.uuid(),
+        &search,
+        &actor.sees_everything(),
+        &actor.user_id,
+    ];
+    let (limit, offset) = (page.limit(), page.offset());
+    let mut params = filters.to_vec();
+    params.push(&limit);
+    params.push(&offset);
+    let tx = state.db().tenant(actor.account).await?;
+    let total: i64 = tx.query_one(PAGE_COUNT_SQL, &filters).await?.get(0);
+    let rows = tx.query(PAGE_SQL, &params).await?;
+    tx.commit().await?;
+    Ok((
+        rows.iter().map(|row| row.get(0)).collect(),
+        PageInfo::of(page, total),
+    ))
 }

@@ -409,9 +409,9 @@ pub async fn member_add(
 /// `{"team_id", "user_id" or "user_email"}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MemberRef {
-    team_id: String,
-    user_id: Option<String>,
-    user_email: Option<String>,
+    pub(crate) team_id: String,
+    pub(crate) user_id: Option<String>,
+    pub(crate) user_email: Option<String>,
 }
 
 fn require_member_ref(member: &MemberRef) -> Result<(), ApiError> {

@@ -6,10 +6,10 @@
 
 mod bulk;
 mod callbacks;
-mod create;
-mod members;
-mod read;
-mod write;
+pub(crate) mod create;
+pub(crate) mod members;
+pub(crate) mod read;
+pub(crate) mod write;
 
 use serde_json::{Map, Value, json};
 use utoipa_axum::router::OpenApiRouter;

@@ -21,7 +21,7 @@ use crate::proxy::ApiError;
 /// `?team_id=`.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct TeamQuery {
-    team_id: String,
+    pub(crate) team_id: String,
 }
 
 const INFO_SQL: &str = "
@@ -169,17 +169,22 @@ pub async fn list(
 #[serde(default)]
 pub struct ListV2Query {
     /// Only the teams in this user's `teams`.
-    user_id: Option<String>,
-    organization_id: Option<String>,
-    team_id: Option<String>,
+    pub(crate) user_id: Option<String>,
+    pub(crate) organization_id: Option<String>,
+    pub(crate) team_id: Option<String>,
     /// Partial, case-insensitive.
-    team_alias: Option<String>,
-    page: i64,
+    pub(crate) team_alias: Option<String>,
+    pub(crate) page: i64,
     #[serde(alias = "size")]
-    page_size: i64,
+    pub(crate) page_size: i64,
     /// `team_id`, `team_alias` or `created_at` (default, newest first).
-    sort_by: Option<String>,
-    sort_order: Option<String>,
+    pub(crate) sort_by: Option<String>,
+    pub(crate) sort_order: Option<String>,
+    /// Part of the alias or of the id (the console's search box; not a
+    /// LiteLLM parameter).
+    #[serde(skip)]
+    #[param(ignore)]
+    pub(crate) search: Option<String>,
 }
 
 impl Default for ListV2Query {
@@ -193,6 +198,7 @@ impl Default for ListV2Query {
             page_size: 10,
             sort_by: None,
             sort_order: None,
+            search: None,
         }
     }
 }
@@ -203,7 +209,9 @@ const LIST_V2_FILTER: &str = "
        AND ($2::text IS NULL OR t.team_id = $2)
        AND ($3::text[] IS NULL OR t.team_id = ANY($3))
        AND ($4::text IS NULL OR strpos(lower(coalesce(t.team_alias, '')), lower($4)) > 0)
-       AND ($5::text IS NULL OR t.organization_id = $5)";
+       AND ($5::text IS NULL OR t.organization_id = $5)
+       AND ($6::text IS NULL OR strpos(lower(coalesce(t.team_alias, '')), lower($6)) > 0
+            OR strpos(lower(t.team_id), lower($6)) > 0)";
 
 /// The ORDER BY clause: only whitelisted column names reach the SQL.
 fn order_by(query: &ListV2Query) -> &'static str {
@@ -252,16 +260,22 @@ pub async fn list_v2(
     }
     // Only the whitelisted ORDER BY text is spliced in; every value is bound.
     let select = format!(
-        "SELECT to_jsonb(t.*){LIST_V2_FILTER} ORDER BY {} LIMIT $6 OFFSET $7",
+        "SELECT to_jsonb(t.*){LIST_V2_FILTER} ORDER BY {} LIMIT $7 OFFSET $8",
         order_by(&query)
     );
     let count = format!("SELECT count(*){LIST_V2_FILTER}");
-    let filters: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
+    let search = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty());
+    let filters: [&(dyn tokio_postgres::types::ToSql + Sync); 6] = [
         &account,
         &query.team_id,
         &in_teams,
         &query.team_alias,
         &query.organization_id,
+        &search,
     ];
     let (limit, offset) = (page.limit(), page.offset());
     let mut params = filters.to_vec();

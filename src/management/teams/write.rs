@@ -190,7 +190,7 @@ pub(in crate::management) async fn delete_team(
 /// `{"team_ids": [...]}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DeleteTeamsRequest {
-    team_ids: Vec<String>,
+    pub(crate) team_ids: Vec<String>,
 }
 
 /// Delete teams with their keys and memberships. Every id must exist, or
@@ -216,7 +216,7 @@ pub async fn delete(
 /// `{"team_id"}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TeamRef {
-    team_id: String,
+    pub(crate) team_id: String,
 }
 
 async fn set_blocked(

@@ -6,10 +6,10 @@
 mod bulk;
 /// Helpers the identity families share.
 pub(in crate::management) mod common;
-mod create;
-mod read;
+pub(crate) mod create;
+pub(crate) mod read;
 mod records;
-mod write;
+pub(crate) mod write;
 
 use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;

@@ -19,7 +19,7 @@ use crate::proxy::ApiError;
 /// `?user_id=` (absent: the caller).
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct InfoQuery {
-    user_id: Option<String>,
+    pub(crate) user_id: Option<String>,
 }
 
 /// A user's keys (UI session keys left out), each with its team's alias.
@@ -112,22 +112,27 @@ pub async fn info(
 #[serde(default)]
 pub struct ListQuery {
     /// Exact `user_role`.
-    role: Option<String>,
+    pub(crate) role: Option<String>,
     /// Comma-separated; a single id matches partially.
-    user_ids: Option<String>,
+    pub(crate) user_ids: Option<String>,
     /// Comma-separated.
-    sso_user_ids: Option<String>,
+    pub(crate) sso_user_ids: Option<String>,
     /// Partial, case-insensitive.
-    user_email: Option<String>,
+    pub(crate) user_email: Option<String>,
     /// A team id in the user's `teams`.
-    team: Option<String>,
-    page: i64,
+    pub(crate) team: Option<String>,
+    pub(crate) page: i64,
     #[serde(alias = "size")]
-    page_size: i64,
+    pub(crate) page_size: i64,
     /// `user_id`, `user_email`, `created_at`, `spend`, `user_alias`, `user_role`.
-    sort_by: Option<String>,
+    pub(crate) sort_by: Option<String>,
     /// `asc` (default) or `desc`.
-    sort_order: Option<String>,
+    pub(crate) sort_order: Option<String>,
+    /// Part of the id or of the email (the console's search box; not a
+    /// LiteLLM parameter).
+    #[serde(skip)]
+    #[param(ignore)]
+    pub(crate) search: Option<String>,
 }
 
 impl Default for ListQuery {
@@ -142,6 +147,7 @@ impl Default for ListQuery {
             page_size: 25,
             sort_by: None,
             sort_order: None,
+            search: None,
         }
     }
 }
@@ -154,7 +160,9 @@ const LIST_FILTER: &str = "
        AND ($4::text IS NULL OR strpos(lower(u.user_id), lower($4)) > 0)
        AND ($5::text[] IS NULL OR u.sso_user_id = ANY($5))
        AND ($6::text IS NULL OR strpos(lower(coalesce(u.user_email, '')), lower($6)) > 0)
-       AND ($7::text IS NULL OR $7 = ANY(u.teams))";
+       AND ($7::text IS NULL OR $7 = ANY(u.teams))
+       AND ($8::text IS NULL OR strpos(lower(u.user_id), lower($8)) > 0
+            OR strpos(lower(coalesce(u.user_email, '')), lower($8)) > 0)";
 const LIST_SELECT: &str = "
     SELECT (to_jsonb(u.*) - 'password') || jsonb_build_object('key_count', (
              SELECT count(*) FROM \"LiteLLM_VerificationToken\" k
@@ -232,9 +240,14 @@ pub async fn list(
         _ => (Some(ids), None),
     };
     let sso = Some(split(query.sso_user_ids.as_deref())).filter(|ids| !ids.is_empty());
+    let search = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty());
     let account = actor.account.uuid();
     // Only the whitelisted ORDER BY text is spliced in; every value is bound.
-    let select = format!("{LIST_SELECT}{LIST_FILTER} ORDER BY {order} LIMIT $8 OFFSET $9");
+    let select = format!("{LIST_SELECT}{LIST_FILTER} ORDER BY {order} LIMIT $9 OFFSET $10");
     let count = format!("SELECT count(*){LIST_FILTER}");
     let tx = state.db().tenant(actor.account).await?;
     let users = tx
@@ -248,6 +261,7 @@ pub async fn list(
                 &sso,
                 &query.user_email,
                 &query.team,
+                &search,
                 &page.limit(),
                 &page.offset(),
             ],
@@ -264,6 +278,7 @@ pub async fn list(
                 &sso,
                 &query.user_email,
                 &query.team,
+                &search,
             ],
         )
         .await?

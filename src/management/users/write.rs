@@ -46,7 +46,7 @@ pub struct UpdateUserRequest {
 /// `{"user_ids": [...]}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DeleteUsersRequest {
-    user_ids: Vec<String>,
+    pub(crate) user_ids: Vec<String>,
 }
 
 /// The user a `/user/update` names, by id or else by email.

@@ -300,12 +300,86 @@ async fn an_account_is_created_and_its_admin_makes_a_key_that_shows_its_spend() 
         .await;
     assert_eq!(browser.main_text().await, foreign_page);
 
+    // The admin makes a team, adds a member, and moves the key into it
+    // with new limits; then creates a viewer with a password.
+    browser.goto(&app.url("/ui/teams/new")).await;
+    browser.fill("team_alias", "Platform team").await;
+    browser.fill("max_budget", "100").await;
+    browser.submit("/ui/teams/new").await;
+    let team_page = browser.path().await;
+    let team_id = team_page.strip_prefix("/ui/teams/").unwrap().to_owned();
+    browser.fill("member_user", "grace@acme.test").await;
+    browser.submit(&format!("{team_page}/members")).await;
+    assert!(browser.main_text().await.contains("grace@acme.test"));
+    browser.screenshot("teams").await;
+    let key_page = format!("/ui/keys/{}", alchemi::secret::hash_api_key(&secret));
+    browser.goto(&app.url(&key_page)).await;
+    browser.fill("rpm_limit", "42").await;
+    browser.fill("max_parallel_requests", "3").await;
+    browser.fill("team_id", &team_id).await;
+    browser.submit(&key_page).await;
+    let key_text = browser.main_text().await;
+    assert!(
+        key_text.contains("42") && key_text.contains(&team_id),
+        "{key_text}"
+    );
+    browser.goto(&app.url("/ui/users/new")).await;
+    browser.fill("user_email", "vera@acme.test").await;
+    browser
+        .client
+        .find(Locator::Css(
+            "#user_role option[value='proxy_admin_viewer']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.fill("password", "viewer password").await;
+    browser.submit("/ui/users/new").await;
+    assert!(browser.main_text().await.contains("proxy_admin_viewer"));
+    browser.goto(&app.url("/ui/users?search=acme")).await;
+    assert!(browser.main_text().await.contains("vera@acme.test"));
+    browser.screenshot("users").await;
+
+    // The viewer reads the same pages and is offered no change.
+    browser.logout().await;
+    browser
+        .login(&app, "vera@acme.test", "viewer password")
+        .await;
+    for path in [
+        "/ui/teams",
+        team_page.as_str(),
+        "/ui/users",
+        key_page.as_str(),
+    ] {
+        browser.goto(&app.url(path)).await;
+        let forms = browser
+            .client
+            .find_all(Locator::Css("main form[method=post]"))
+            .await
+            .unwrap();
+        assert!(forms.is_empty(), "{path} offers a viewer a change form");
+    }
+    assert!(browser.main_text().await.contains("42"));
+
     // Narrow screens: no horizontal overflow.
     browser.client.set_window_size(390, 844).await.unwrap();
-    for path in ["/ui/dashboard", "/ui/keys", "/ui/spend"] {
+    for path in [
+        "/ui/dashboard",
+        "/ui/keys",
+        "/ui/spend",
+        "/ui/teams",
+        team_page.as_str(),
+        "/ui/users",
+        "/ui/organizations",
+    ] {
         browser.goto(&app.url(path)).await;
         assert!(browser.fits_width().await, "{path} overflows at 390 px");
     }
+    browser.goto(&app.url(&team_page)).await;
+    browser.screenshot("teams-390").await;
+    browser.goto(&app.url("/ui/keys")).await;
     browser.screenshot("keys-390").await;
     browser.client.close().await.unwrap();
 }

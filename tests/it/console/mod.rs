@@ -1,6 +1,8 @@
-//! The console: security headers, sessions and CSRF over plain HTTP, and
+//! The console: security headers, sessions and CSRF over plain HTTP, the
+//! account pages' forms over plain HTTP, and
 //! whole journeys in headless Chromium (driven through chromedriver).
 
 mod browser;
 mod http;
+mod pages;
 mod sso;
