@@ -128,7 +128,11 @@ pub async fn list(
     ] {
         *value = value.trim().to_owned();
     }
-    let given = |value: &str| Some(value).filter(|value| !value.is_empty()).map(str::to_owned);
+    let given = |value: &str| {
+        Some(value)
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
+    };
     let (action, table, actor, object, from, to) = (
         given(&params.action),
         given(&params.table),
@@ -192,10 +196,7 @@ pub async fn detail(
     let row = audit_entry(&state, &console.actor, &id).await?;
     let entry = EntryRow::of(&row);
     Ok(render(&EntryPage {
-        chrome: console.chrome(
-            &format!("{} {}", entry.action, entry.object),
-            "/ui/audit",
-        ),
+        chrome: console.chrome(&format!("{} {}", entry.action, entry.object), "/ui/audit"),
         before: pretty(&row["before_value"]),
         after: pretty(&row["updated_values"]),
         entry,

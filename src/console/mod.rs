@@ -68,10 +68,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/ui/spend", get(spend::list))
         .route("/ui/spend/{id}", get(spend::detail))
         .route("/ui/models", get(models::list))
-        .route(
-            "/ui/models/new",
-            get(models::new_form).post(models::create),
-        )
+        .route("/ui/models/new", get(models::new_form).post(models::create))
         .route("/ui/models/{id}", get(models::detail).post(models::update))
         .route("/ui/models/{id}/delete", post(models::delete))
         .route("/ui/models/{id}/test", post(models::test))

@@ -4,8 +4,8 @@
 
 use askama::Template;
 use axum::extract::FromRequestParts;
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::assets;
@@ -390,10 +390,9 @@ impl FromRequestParts<AppState> for AccountConsole {
 /// refusal page, with the session cookie cleared so the browser is signed
 /// out.
 fn signed_out(state: &AppState) -> Response {
-    let mut response = PageError::forbidden(
-        "This account is not available. Contact the platform administrator.",
-    )
-    .into_response();
+    let mut response =
+        PageError::forbidden("This account is not available. Contact the platform administrator.")
+            .into_response();
     if let Ok(value) = HeaderValue::from_str(&state.settings().sessions.clear_cookie()) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }

@@ -189,7 +189,10 @@ mod tests {
     fn ids_fit_in_one_segment() {
         assert_eq!(segment("team budget/1?"), "team%20budget%2F1%3F");
         assert_eq!(segment("a-b_c.d~e"), "a-b_c.d~e");
-        assert_eq!(minute(&json!("2025-01-31T14:05:59+00:00")), "2025-01-31 14:05");
+        assert_eq!(
+            minute(&json!("2025-01-31T14:05:59+00:00")),
+            "2025-01-31 14:05"
+        );
     }
 
     #[test]

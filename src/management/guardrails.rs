@@ -13,8 +13,8 @@ use utoipa_axum::routes;
 use super::Actor;
 use super::audited;
 use super::body::Body;
-use super::paging::{PageInfo, PageQuery, read_page};
 use super::models::{invalid, merge, object, secrets};
+use super::paging::{PageInfo, PageQuery, read_page};
 use super::rows;
 use crate::AppState;
 use crate::crypto::Vault;
@@ -190,7 +190,11 @@ async fn one(state: &AppState, actor: &Actor, id: &str) -> Result<Json<Value>, A
 
 /// One guardrail of the caller's account, secrets masked; another
 /// account's is missing.
-pub(crate) async fn guardrail(state: &AppState, actor: &Actor, id: &str) -> Result<Value, ApiError> {
+pub(crate) async fn guardrail(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<Value, ApiError> {
     let tx = state.db().tenant(actor.account).await?;
     let row = rows::get(&tx, TABLE, &[("guardrail_id", id)]).await?;
     tx.commit().await?;
@@ -310,7 +314,9 @@ pub(crate) async fn patch_guardrail(
         check_params(&params, "litellm_params")?;
         changes.insert("litellm_params".into(), Value::Object(params));
     }
-    apply(state, actor, tx, id, changes).await.map(|Json(row)| row)
+    apply(state, actor, tx, id, changes)
+        .await
+        .map(|Json(row)| row)
 }
 
 /// Delete a guardrail.

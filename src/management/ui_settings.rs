@@ -158,7 +158,11 @@ pub(crate) async fn update_branding(
         )
         .await?
         .get(0);
-    let action = if before.is_some() { "updated" } else { "created" };
+    let action = if before.is_some() {
+        "updated"
+    } else {
+        "created"
+    };
     audited::record(&tx, actor, action, TABLE, ROW_ID, before, Some(after)).await?;
     tx.commit().await?;
     Ok(())
@@ -180,7 +184,8 @@ mod tests {
 
     #[test]
     fn branding_is_checked_when_read() {
-        let stored = json!({"branding": {"display_name": "Acme", "logo_url": "data:x", "accent": "pink"}});
+        let stored =
+            json!({"branding": {"display_name": "Acme", "logo_url": "data:x", "accent": "pink"}});
         let branding = Branding::of_settings(&stored);
         assert_eq!(branding.display_name, "Acme");
         assert_eq!(branding.logo_url, "");

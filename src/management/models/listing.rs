@@ -55,7 +55,11 @@ pub(crate) async fn search_models(
 }
 
 /// One of the account's deployments, without secrets.
-pub(crate) async fn model_row(state: &AppState, actor: &Actor, id: &str) -> Result<Value, ApiError> {
+pub(crate) async fn model_row(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<Value, ApiError> {
     actor.require_viewer("/model/info")?;
     let tx = state.db().tenant(actor.account).await?;
     let row = tx

@@ -299,7 +299,11 @@ pub async fn delete(
 }
 
 /// Deletes a deployment as `/model/delete` does.
-pub(crate) async fn delete_model(state: &AppState, actor: &Actor, id: &str) -> Result<(), ApiError> {
+pub(crate) async fn delete_model(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<(), ApiError> {
     const ROUTE: &str = "/model/delete";
     actor.require_writer(ROUTE)?;
     let tx = state.db().tenant(actor.account).await?;
