@@ -1,7 +1,8 @@
 //! The console: server-rendered pages under `/ui` for the super admin
 //! (accounts and their administrators) and for account users (dashboard,
-//! virtual keys, teams, users, organizations, spend logs, single sign-on).
-//! Pages work without JavaScript; forms POST and
+//! virtual keys, teams, users, organizations, spend logs, single sign-on;
+//! for admins and viewers also models, budgets, guardrails, the audit log
+//! and the account's settings). Pages work without JavaScript; forms POST and
 //! redirect. Page families keep their handlers, queries and views side by
 //! side; shared page plumbing lives in `page`, `security` and `view`. No
 //! business rule is written here: changes go through the management API's
@@ -13,13 +14,19 @@
 
 mod accounts;
 mod assets;
+mod audit;
+mod budgets;
 mod dashboard;
+mod fields;
 mod form;
+mod guardrails;
 mod keys;
 mod login;
+mod models;
 mod organizations;
 mod page;
 mod security;
+mod settings;
 mod spend;
 mod sso;
 mod team_members;
@@ -105,6 +112,34 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/ui/spend", get(spend::list))
         .route("/ui/spend/{id}", get(spend::detail))
+        .route("/ui/models", get(models::list))
+        .route("/ui/models/new", get(models::new_form).post(models::create))
+        .route("/ui/models/{id}", get(models::detail).post(models::update))
+        .route("/ui/models/{id}/delete", post(models::delete))
+        .route("/ui/models/{id}/test", post(models::test))
+        .route("/ui/budgets", get(budgets::list))
+        .route(
+            "/ui/budgets/new",
+            get(budgets::new_form).post(budgets::create),
+        )
+        .route(
+            "/ui/budgets/{id}",
+            get(budgets::detail).post(budgets::update),
+        )
+        .route("/ui/budgets/{id}/delete", post(budgets::delete))
+        .route("/ui/guardrails", get(guardrails::list))
+        .route(
+            "/ui/guardrails/new",
+            get(guardrails::new_form).post(guardrails::create),
+        )
+        .route(
+            "/ui/guardrails/{id}",
+            get(guardrails::detail).post(guardrails::update),
+        )
+        .route("/ui/guardrails/{id}/delete", post(guardrails::delete))
+        .route("/ui/audit", get(audit::list))
+        .route("/ui/audit/{id}", get(audit::detail))
+        .route("/ui/settings", get(settings::show).post(settings::save))
         .route("/ui/{*rest}", get(not_found).post(not_found))
         .layer(middleware::from_fn_with_state(state, security::csrf));
     Router::new()

@@ -4,13 +4,14 @@
 
 use askama::Template;
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::assets;
 use crate::AppState;
 use crate::management::Actor;
+use crate::management::ui_settings::Branding;
 use crate::proxy::ApiError;
 use crate::session::{COOKIE, Session, cookie_value};
 
@@ -32,6 +33,12 @@ pub struct Chrome {
     pub account_name: String,
     pub user: String,
     pub csrf: String,
+    /// The name at the top left: the account's display name, else ours.
+    pub brand: String,
+    /// The account's logo address (empty for none).
+    pub logo: String,
+    /// The body's accent class (`accent-teal`...; empty for the default).
+    pub accent: String,
 }
 
 impl Chrome {
@@ -45,6 +52,9 @@ impl Chrome {
             account_name: String::new(),
             user: String::new(),
             csrf: String::new(),
+            brand: "Alchemi Console".to_owned(),
+            logo: String::new(),
+            accent: String::new(),
         }
     }
 
@@ -127,6 +137,15 @@ impl PageError {
             heading: "Form expired",
             message: "This form could not be accepted. Go back, reload the page and try again."
                 .to_owned(),
+        }
+    }
+
+    /// A form value the page cannot accept.
+    pub fn invalid(message: &str) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            heading: "Not accepted",
+            message: message.to_owned(),
         }
     }
 
@@ -215,18 +234,24 @@ impl FromRequestParts<AppState> for Console {
 const PLATFORM_LINKS: [(&str, &str); 1] = [("/ui/accounts", "Accounts")];
 
 /// An account user's navigation.
-const ACCOUNT_LINKS: [(&str, &str); 7] = [
+const ACCOUNT_LINKS: [(&str, &str); 5] = [
     ("/ui/dashboard", "Dashboard"),
     ("/ui/keys", "Virtual keys"),
     ("/ui/teams", "Teams"),
-    ("/ui/users", "Users"),
     ("/ui/organizations", "Organizations"),
     ("/ui/spend", "Spend logs"),
-    ("/ui/sso", "Single sign-on"),
 ];
 
-/// Pages only roles that read the whole account may open.
-const ACCOUNT_WIDE: [&str; 1] = ["/ui/users"];
+/// The pages of roles that read the whole account (admins and viewers).
+const ACCOUNT_WIDE_LINKS: [(&str, &str); 7] = [
+    ("/ui/users", "Users"),
+    ("/ui/models", "Models"),
+    ("/ui/budgets", "Budgets"),
+    ("/ui/guardrails", "Guardrails"),
+    ("/ui/audit", "Audit log"),
+    ("/ui/settings", "Settings"),
+    ("/ui/sso", "Single sign-on"),
+];
 
 /// The super admin's session; account users get a 403 page.
 pub struct SuperConsole(pub Console);
@@ -264,29 +289,43 @@ pub struct AccountConsole {
     pub account_name: String,
     /// The user's email (their id when they have none).
     pub user: String,
+    /// How the account brands its pages.
+    pub branding: Branding,
 }
 
-/// The account's name and the signed-in user's email, for the layout.
+/// The account's name, the signed-in user's email and the account's
+/// console settings, for the layout.
 const NAMES_SQL: &str = "
     SELECT a.account_name,
            (SELECT u.user_email FROM \"LiteLLM_UserTable\" u
-             WHERE u.account_id = a.account_id AND u.user_id = $2)
+             WHERE u.account_id = a.account_id AND u.user_id = $2),
+           (SELECT s.ui_settings FROM \"LiteLLM_UISettings\" s
+             WHERE s.account_id = a.account_id AND s.id = 'ui_settings')
       FROM \"Alchemi_AccountTable\" a WHERE a.account_id = $1";
 
 impl AccountConsole {
-    /// The layout data, with `current` marked in the navigation.
+    /// The layout data, with `current` marked in the navigation and the
+    /// account's branding applied.
     pub fn chrome(&self, title: &str, current: &str) -> Chrome {
+        let mut links = ACCOUNT_LINKS.to_vec();
+        if self.actor.sees_everything() {
+            links.extend(ACCOUNT_WIDE_LINKS);
+        }
         let mut chrome = Chrome::signed_in(
             title,
             &self.console,
             self.account_name.clone(),
-            &ACCOUNT_LINKS,
+            &links,
             current,
         );
-        if !self.actor.sees_everything() {
-            chrome.nav.retain(|item| !ACCOUNT_WIDE.contains(&item.href));
-        }
         chrome.user.clone_from(&self.user);
+        if !self.branding.display_name.is_empty() {
+            chrome.brand.clone_from(&self.branding.display_name);
+        }
+        chrome.logo.clone_from(&self.branding.logo_url);
+        if !self.branding.accent.is_empty() {
+            chrome.accent = format!("accent-{}", self.branding.accent);
+        }
         chrome
     }
 
@@ -295,14 +334,25 @@ impl AccountConsole {
         self.actor.is_admin()
     }
 
-    /// Refuses a change form to roles that only read, before anything is
-    /// asked of the management API.
+    /// Refuses roles that only read (their POSTs too, not only the forms),
+    /// before anything is asked of the management API.
     pub fn require_writer(&self) -> Result<(), PageError> {
         if self.can_write() {
             Ok(())
         } else {
             Err(PageError::forbidden(
                 "Your role reads this account; it does not change it.",
+            ))
+        }
+    }
+
+    /// Refuses roles that do not read the whole account.
+    pub fn require_reader(&self) -> Result<(), PageError> {
+        if self.actor.sees_everything() {
+            Ok(())
+        } else {
+            Err(PageError::forbidden(
+                "This page is for the account's administrators and viewers.",
             ))
         }
     }
@@ -318,12 +368,7 @@ impl FromRequestParts<AppState> for AccountConsole {
         }
         let actor = Actor::from_account_session(state, console.session.clone())
             .await
-            .map_err(|_| {
-                PageError::forbidden(
-                    "This account is not available. Contact the platform administrator.",
-                )
-                .into_response()
-            })?;
+            .map_err(|_| signed_out(state))?;
         let subject = console.session.subject.clone();
         let names = async {
             let tx = state.db().tenant(actor.account).await?;
@@ -331,18 +376,38 @@ impl FromRequestParts<AppState> for AccountConsole {
                 .query_opt(NAMES_SQL, &[&actor.account.uuid(), &subject])
                 .await?;
             tx.commit().await?;
-            Ok::<_, crate::db::DbError>(
-                row.map(|row| (row.get::<_, String>(0), row.get::<_, Option<String>>(1))),
-            )
+            Ok::<_, crate::db::DbError>(row.map(|row| {
+                (
+                    row.get::<_, String>(0),
+                    row.get::<_, Option<String>>(1),
+                    row.get::<_, Option<serde_json::Value>>(2),
+                )
+            }))
         }
         .await
         .map_err(|err| PageError::from(err).into_response())?;
-        let (account_name, email) = names.unwrap_or_default();
+        let (account_name, email, settings) = names.unwrap_or_default();
         Ok(Self {
             console,
             actor,
             account_name,
             user: email.unwrap_or(subject),
+            branding: settings
+                .map(|settings| Branding::of_settings(&settings))
+                .unwrap_or_default(),
         })
     }
+}
+
+/// The answer to a session whose account is suspended (or gone): the
+/// refusal page, with the session cookie cleared so the browser is signed
+/// out.
+fn signed_out(state: &AppState) -> Response {
+    let mut response =
+        PageError::forbidden("This account is not available. Contact the platform administrator.")
+            .into_response();
+    if let Ok(value) = HeaderValue::from_str(&state.settings().sessions.clear_cookie()) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
 }

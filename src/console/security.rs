@@ -23,7 +23,8 @@ pub const LOGIN_COOKIE: &str = "alchemi_login";
 /// Largest form body the console reads.
 const FORM_LIMIT: usize = 64 * 1024;
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// Images may also come over https: an account's logo may live elsewhere.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// Adds the security headers to every console response.
 pub async fn headers(request: Request, next: Next) -> Response {

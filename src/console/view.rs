@@ -107,7 +107,47 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// `prefix` followed by `id` as one path segment (ids are the API's and may
 /// hold any character).
 pub fn href(prefix: &str, id: &str) -> String {
-    format!("{prefix}/{}", utf8_percent_encode(id, SEGMENT))
+    format!("{prefix}/{}", segment(id))
+}
+
+/// An id as one segment of a console URL (ids such as budget ids are
+/// chosen by users and may hold `/`, `?` or spaces).
+pub fn segment(id: &str) -> String {
+    utf8_percent_encode(id, SEGMENT).to_string()
+}
+
+/// A JSON value laid out for reading (empty for null).
+pub fn pretty(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        other => serde_json::to_string_pretty(other).unwrap_or_default(),
+    }
+}
+
+/// A stored timestamp to the minute (`2025-01-31 14:05`).
+pub fn minute(value: &Value) -> String {
+    text(value).replace('T', " ").chars().take(16).collect()
+}
+
+/// One option of a `<select>` or radio group.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    /// The options `(value, label)`, with `current` selected.
+    pub fn list(options: &[(&str, &str)], current: &str) -> Vec<Self> {
+        options
+            .iter()
+            .map(|(value, label)| Self {
+                value: (*value).to_owned(),
+                label: (*label).to_owned(),
+                selected: *value == current,
+            })
+            .collect()
+    }
 }
 
 /// Links to the previous and next page, keeping the list's filters.
@@ -224,6 +264,16 @@ mod tests {
         assert_eq!(models(&json!(["a", "b"])), "a, b");
         assert_eq!(budget(&json!(null)), "");
         assert_eq!(href("/ui/teams", "a b/c?"), "/ui/teams/a%20b%2Fc%3F");
+    }
+
+    #[test]
+    fn ids_fit_in_one_segment() {
+        assert_eq!(segment("team budget/1?"), "team%20budget%2F1%3F");
+        assert_eq!(segment("a-b_c.d~e"), "a-b_c.d~e");
+        assert_eq!(
+            minute(&json!("2025-01-31T14:05:59+00:00")),
+            "2025-01-31 14:05"
+        );
     }
 
     #[test]

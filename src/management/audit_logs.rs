@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 
 use super::Actor;
 use super::body::Query;
+use super::paging::{PageInfo, PageQuery as Paging};
 use super::spend::query::{self, Where, invalid};
 use crate::AppState;
 use crate::proxy::ApiError;
@@ -33,15 +34,16 @@ const COUNT_SQL: &str = "SELECT count(*) FROM \"LiteLLM_AuditLog\" a WHERE {wher
 const ONE_SQL: &str =
     "SELECT {entry} FROM \"LiteLLM_AuditLog\" a WHERE a.account_id = $1 AND a.id = $2";
 
-/// Filters both listings share.
-struct Filters<'a> {
-    changed_by: Option<&'a str>,
-    changed_by_api_key: Option<&'a str>,
-    action: Option<&'a str>,
-    table_name: Option<&'a str>,
-    object_id: Option<&'a str>,
-    start_date: Option<&'a str>,
-    end_date: Option<&'a str>,
+/// Filters the listings share (the console's too).
+#[derive(Debug, Default)]
+pub(crate) struct Filters<'a> {
+    pub changed_by: Option<&'a str>,
+    pub changed_by_api_key: Option<&'a str>,
+    pub action: Option<&'a str>,
+    pub table_name: Option<&'a str>,
+    pub object_id: Option<&'a str>,
+    pub start_date: Option<&'a str>,
+    pub end_date: Option<&'a str>,
 }
 
 fn filter(actor: &Actor, filters: &Filters<'_>) -> Result<Where, ApiError> {
@@ -240,6 +242,15 @@ async fn entry(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    audit_entry(&state, &actor, &id).await.map(Json)
+}
+
+/// One entry of the caller's account; another account's is missing.
+pub(crate) async fn audit_entry(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<Value, ApiError> {
     actor.require_viewer("/audit/{id}")?;
     let tx = state.db().tenant(actor.account).await?;
     let row = tx
@@ -249,13 +260,35 @@ async fn entry(
         )
         .await?;
     tx.commit().await?;
-    row.map(|row| Json(row.get(0))).ok_or_else(|| {
+    row.map(|row| row.get(0)).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found_error",
             format!("Audit log with ID {id} not found"),
         )
     })
+}
+
+/// A page of entries matching `filters`, newest first, as `/audit` reads
+/// them (for the console).
+pub(crate) async fn search_entries(
+    state: &AppState,
+    actor: &Actor,
+    filters: &Filters<'_>,
+    page: Paging,
+) -> Result<(Vec<Value>, PageInfo), ApiError> {
+    actor.require_viewer("/audit")?;
+    let filter = filter(actor, filters)?;
+    let (total, entries) = read(
+        state,
+        actor,
+        filter,
+        "a.updated_at DESC, a.id DESC",
+        page.limit(),
+        page.offset(),
+    )
+    .await?;
+    Ok((entries, PageInfo::of(page, total)))
 }
 
 /// This family's routes.

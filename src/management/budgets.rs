@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 use super::Actor;
 use super::audited;
 use super::body::{Body, Query};
+use super::paging::{PageInfo, PageQuery, read_page};
 use super::rows::{self, Field, Kind};
 use crate::AppState;
 use crate::governance::Period;
@@ -94,8 +95,17 @@ async fn create(
     actor: Actor,
     Body(body): Body<Map<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
+    create_budget(&state, &actor, &body).await.map(Json)
+}
+
+/// Stores a budget as `/budget/new` does (also for the console).
+pub(crate) async fn create_budget(
+    state: &AppState,
+    actor: &Actor,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     actor.require_admin("/budget/new")?;
-    let mut row = rows::pick(&body, &FIELDS)?;
+    let mut row = rows::pick(body, &FIELDS)?;
     if let Some(period) = check_duration(&row)?
         && !row.contains_key("budget_reset_at")
     {
@@ -108,9 +118,9 @@ async fn create(
     row.insert("created_by".into(), json!(actor.label()));
     row.insert("updated_by".into(), json!(actor.label()));
     let tx = state.db().tenant(actor.account).await?;
-    let stored = BUDGETS.create(&tx, &actor, row).await?;
+    let stored = BUDGETS.create(&tx, actor, row).await?;
     tx.commit().await?;
-    Ok(Json(stored))
+    Ok(stored)
 }
 
 /// Change a budget's fields; `null` clears one.
@@ -121,19 +131,28 @@ async fn update(
     actor: Actor,
     Body(body): Body<Map<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
+    update_budget(&state, &actor, &body).await.map(Json)
+}
+
+/// Changes the budget named by `budget_id` as `/budget/update` does.
+pub(crate) async fn update_budget(
+    state: &AppState,
+    actor: &Actor,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     actor.require_admin("/budget/update")?;
-    let id = rows::required_text(&body, "budget_id")?;
-    let mut changes = rows::pick(&body, &FIELDS)?;
+    let id = rows::required_text(body, "budget_id")?;
+    let mut changes = rows::pick(body, &FIELDS)?;
     changes.remove("budget_id");
     check_duration(&changes)?;
     changes.insert("updated_by".into(), json!(actor.label()));
     let tx = state.db().tenant(actor.account).await?;
     let after = BUDGETS
-        .update(&tx, &actor, &id, changes)
+        .update(&tx, actor, &id, changes)
         .await?
         .ok_or_else(|| rows::not_found("Budget", &id))?;
     tx.commit().await?;
-    Ok(Json(after))
+    Ok(after)
 }
 
 /// The budgets with these ids (missing ones are left out).
@@ -186,12 +205,22 @@ async fn settings(
     actor: Actor,
     Query(query): Query<BudgetQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    budget_settings(&state, &actor, &query.budget_id)
+        .await
+        .map(Json)
+}
+
+/// One budget of the caller's account; another account's is missing.
+pub(crate) async fn budget_settings(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<Value, ApiError> {
     actor.require_viewer("/budget/settings")?;
     let tx = state.db().tenant(actor.account).await?;
-    let row = rows::get(&tx, TABLE, &[("budget_id", &query.budget_id)]).await?;
+    let row = rows::get(&tx, TABLE, &[("budget_id", id)]).await?;
     tx.commit().await?;
-    row.map(Json)
-        .ok_or_else(|| rows::not_found("Budget", &query.budget_id))
+    row.ok_or_else(|| rows::not_found("Budget", id))
 }
 
 /// Delete a budget; what pointed to it keeps its own limits.
@@ -202,14 +231,53 @@ async fn delete(
     actor: Actor,
     Body(body): Body<BudgetId>,
 ) -> Result<Json<Value>, ApiError> {
+    delete_budget(&state, &actor, &body.id).await.map(Json)
+}
+
+/// Deletes a budget as `/budget/delete` does.
+pub(crate) async fn delete_budget(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<Value, ApiError> {
     actor.require_admin("/budget/delete")?;
     let tx = state.db().tenant(actor.account).await?;
     let deleted = BUDGETS
-        .delete(&tx, &actor, &body.id)
+        .delete(&tx, actor, id)
         .await?
-        .ok_or_else(|| rows::not_found("Budget", &body.id))?;
+        .ok_or_else(|| rows::not_found("Budget", id))?;
     tx.commit().await?;
-    Ok(Json(deleted))
+    Ok(deleted)
+}
+
+const SEARCH_COUNT_SQL: &str = "
+    SELECT count(*) FROM \"LiteLLM_BudgetTable\" b
+     WHERE b.account_id = $1 AND ($2::text IS NULL OR strpos(lower(b.budget_id), lower($2)) > 0)";
+const SEARCH_PAGE_SQL: &str = "
+    SELECT to_jsonb(b.*) FROM \"LiteLLM_BudgetTable\" b
+     WHERE b.account_id = $1 AND ($2::text IS NULL OR strpos(lower(b.budget_id), lower($2)) > 0)
+     ORDER BY b.created_at DESC, b.budget_id LIMIT $3 OFFSET $4";
+
+/// A page of the account's budgets, newest first, whose id contains
+/// `search` (for the console, where the list can grow past one page).
+pub(crate) async fn search_budgets(
+    state: &AppState,
+    actor: &Actor,
+    search: Option<&str>,
+    page: PageQuery,
+) -> Result<(Vec<Value>, PageInfo), ApiError> {
+    actor.require_viewer("/budget/list")?;
+    let tx = state.db().tenant(actor.account).await?;
+    let found = read_page(
+        &tx,
+        SEARCH_COUNT_SQL,
+        SEARCH_PAGE_SQL,
+        &[&actor.account.uuid(), &search],
+        page,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(found)
 }
 
 /// This family's routes.

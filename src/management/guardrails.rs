@@ -14,6 +14,7 @@ use super::Actor;
 use super::audited;
 use super::body::Body;
 use super::models::{invalid, merge, object, secrets};
+use super::paging::{PageInfo, PageQuery, read_page};
 use super::rows;
 use crate::AppState;
 use crate::crypto::Vault;
@@ -35,7 +36,7 @@ const LIST_SQL: &str = "
      WHERE g.account_id = $1 ORDER BY g.guardrail_name LIMIT 1000";
 
 /// When a guardrail runs, as LiteLLM names it.
-const MODES: [&str; 4] = ["pre_call", "during_call", "post_call", "logging_only"];
+pub const MODES: [&str; 4] = ["pre_call", "during_call", "post_call", "logging_only"];
 
 /// `{"guardrail": {guardrail_name, litellm_params: {guardrail, mode,
 /// default_on, ...}, guardrail_info}}`.
@@ -165,21 +166,40 @@ async fn create(
     actor: Actor,
     Body(body): Body<Map<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
+    create_guardrail(&state, &actor, &body).await.map(Json)
+}
+
+/// Stores a guardrail as `POST /guardrails` does (also for the console).
+pub(crate) async fn create_guardrail(
+    state: &AppState,
+    actor: &Actor,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     actor.require_admin("/guardrails")?;
     let vault = state.upstream().vault();
-    let row = read(vault, &body)?;
+    let row = read(vault, body)?;
     let tx = state.db().tenant(actor.account).await?;
-    let stored = GUARDRAILS.create(&tx, &actor, row).await?;
+    let stored = GUARDRAILS.create(&tx, actor, row).await?;
     tx.commit().await?;
-    Ok(Json(view(vault, &stored)))
+    Ok(view(vault, &stored))
 }
 
 async fn one(state: &AppState, actor: &Actor, id: &str) -> Result<Json<Value>, ApiError> {
+    guardrail(state, actor, id).await.map(Json)
+}
+
+/// One guardrail of the caller's account, secrets masked; another
+/// account's is missing.
+pub(crate) async fn guardrail(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<Value, ApiError> {
     let tx = state.db().tenant(actor.account).await?;
     let row = rows::get(&tx, TABLE, &[("guardrail_id", id)]).await?;
     tx.commit().await?;
     let row = row.ok_or_else(|| rows::not_found("Guardrail", id))?;
-    Ok(Json(view(state.upstream().vault(), &row)))
+    Ok(view(state.upstream().vault(), &row))
 }
 
 /// One guardrail.
@@ -247,6 +267,16 @@ async fn patch(
     Path(id): Path<String>,
     Body(body): Body<Map<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
+    patch_guardrail(&state, &actor, &id, &body).await.map(Json)
+}
+
+/// Changes some of a guardrail's fields as `PATCH /guardrails/{id}` does.
+pub(crate) async fn patch_guardrail(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     actor.require_admin("/guardrails/{guardrail_id}")?;
     let vault = state.upstream().vault();
     let mut changes = Map::new();
@@ -257,10 +287,10 @@ async fn patch(
         }
         Some(_) => return Err(invalid("guardrail_name", "a non-empty string")),
     }
-    if let Some(info) = object(&body, "guardrail_info")? {
+    if let Some(info) = object(body, "guardrail_info")? {
         changes.insert("guardrail_info".into(), Value::Object(info));
     }
-    let mut patch = object(&body, "litellm_params")?.unwrap_or_default();
+    let mut patch = object(body, "litellm_params")?.unwrap_or_default();
     match body.get("default_on") {
         None | Some(Value::Null) => {}
         Some(Value::Bool(on)) => {
@@ -275,7 +305,7 @@ async fn patch(
             .query_opt(LOCK_SQL, &[&actor.account.uuid(), &id])
             .await?
             .map(|row| row.get::<_, Value>(0))
-            .ok_or_else(|| rows::not_found("Guardrail", &id))?;
+            .ok_or_else(|| rows::not_found("Guardrail", id))?;
         let mut params = existing["litellm_params"]
             .as_object()
             .cloned()
@@ -284,7 +314,9 @@ async fn patch(
         check_params(&params, "litellm_params")?;
         changes.insert("litellm_params".into(), Value::Object(params));
     }
-    apply(&state, &actor, tx, &id, changes).await
+    apply(state, actor, tx, id, changes)
+        .await
+        .map(|Json(row)| row)
 }
 
 /// Delete a guardrail.
@@ -296,14 +328,55 @@ async fn delete(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    delete_guardrail(&state, &actor, &id).await.map(Json)
+}
+
+/// Deletes a guardrail as `DELETE /guardrails/{id}` does.
+pub(crate) async fn delete_guardrail(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<Value, ApiError> {
     actor.require_admin("/guardrails/{guardrail_id}")?;
     let tx = state.db().tenant(actor.account).await?;
     let deleted = GUARDRAILS
-        .delete(&tx, &actor, &id)
+        .delete(&tx, actor, id)
         .await?
-        .ok_or_else(|| rows::not_found("Guardrail", &id))?;
+        .ok_or_else(|| rows::not_found("Guardrail", id))?;
     tx.commit().await?;
-    Ok(Json(view(state.upstream().vault(), &deleted)))
+    Ok(view(state.upstream().vault(), &deleted))
+}
+
+const SEARCH_COUNT_SQL: &str = "
+    SELECT count(*) FROM \"LiteLLM_GuardrailsTable\" g
+     WHERE g.account_id = $1
+       AND ($2::text IS NULL OR strpos(lower(g.guardrail_name), lower($2)) > 0)";
+const SEARCH_PAGE_SQL: &str = "
+    SELECT to_jsonb(g.*) FROM \"LiteLLM_GuardrailsTable\" g
+     WHERE g.account_id = $1
+       AND ($2::text IS NULL OR strpos(lower(g.guardrail_name), lower($2)) > 0)
+     ORDER BY g.guardrail_name, g.guardrail_id LIMIT $3 OFFSET $4";
+
+/// A page of the account's guardrails by name, secrets masked (for the
+/// console, where the list can grow past one page).
+pub(crate) async fn search_guardrails(
+    state: &AppState,
+    actor: &Actor,
+    search: Option<&str>,
+    page: PageQuery,
+) -> Result<(Vec<Value>, PageInfo), ApiError> {
+    let tx = state.db().tenant(actor.account).await?;
+    let (rows, info) = read_page(
+        &tx,
+        SEARCH_COUNT_SQL,
+        SEARCH_PAGE_SQL,
+        &[&actor.account.uuid(), &search],
+        page,
+    )
+    .await?;
+    tx.commit().await?;
+    let vault = state.upstream().vault();
+    Ok((rows.iter().map(|row| view(vault, row)).collect(), info))
 }
 
 /// This family's routes.

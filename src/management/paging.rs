@@ -66,3 +66,25 @@ impl PageInfo {
         }
     }
 }
+
+/// Reads one page of a searchable list: `count_sql` counts the matches of
+/// `params`; `page_sql` takes the same parameters followed by LIMIT and
+/// OFFSET and returns one JSON column per row.
+pub async fn read_page(
+    tx: &crate::db::TenantTx,
+    count_sql: &str,
+    page_sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    query: PageQuery,
+) -> Result<(Vec<serde_json::Value>, PageInfo), crate::db::DbError> {
+    let total: i64 = tx.query_one(count_sql, params).await?.get(0);
+    let (limit, offset) = (query.limit(), query.offset());
+    let mut all = params.to_vec();
+    all.push(&limit);
+    all.push(&offset);
+    let rows = tx.query(page_sql, &all).await?;
+    Ok((
+        rows.iter().map(|row| row.get(0)).collect(),
+        PageInfo::of(query, total),
+    ))
+}

@@ -3,13 +3,21 @@
 //! read-only views `/model/info` and `/model_group/info`, filtered to what
 //! the calling key may use. The running gateways drop their cached
 //! deployments on the table's change notification; this instance drops its
-//! own as soon as the change commits, so a new model routes at once.
+//! own as soon as the change commits, so a new model routes at once. The
+//! console lists, writes and test-calls deployments through the functions
+//! re-exported here.
 
 mod describe;
 mod groups;
 mod info;
+mod listing;
+mod probe;
 pub mod secrets;
 mod write;
+
+pub(crate) use listing::{model_row, search_models};
+pub(crate) use probe::{Probe, test_connection};
+pub(crate) use write::{change as update_model, create_model, delete_model};
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};

@@ -134,13 +134,23 @@ pub async fn create(
     actor: Actor,
     Body(body): Body<Map<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
+    create_model(&state, &actor, &body).await.map(Json)
+}
+
+/// Adds a deployment as `/model/new` does (also for the console); returns
+/// the stored row without secrets.
+pub(crate) async fn create_model(
+    state: &AppState,
+    actor: &Actor,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
     const ROUTE: &str = "/model/new";
     actor.require_writer(ROUTE)?;
-    let model_name = rows::required_text(&body, "model_name")?;
+    let model_name = rows::required_text(body, "model_name")?;
     let mut params =
-        object(&body, "litellm_params")?.ok_or_else(|| invalid("litellm_params", "an object"))?;
+        object(body, "litellm_params")?.ok_or_else(|| invalid("litellm_params", "an object"))?;
     check_params(&params)?;
-    let mut info = object(&body, "model_info")?.unwrap_or_default();
+    let mut info = object(body, "model_info")?.unwrap_or_default();
     let model_id = match info.get("id") {
         None | Some(Value::Null) => uuid::Uuid::new_v4().to_string(),
         Some(Value::String(id)) if !id.trim().is_empty() => id.clone(),
@@ -151,7 +161,7 @@ pub async fn create(
     secrets::seal(state.upstream().vault(), &mut params, "litellm_params")?;
 
     let tx = state.db().tenant(actor.account).await?;
-    check_team(&tx, &actor, team.as_deref(), ROUTE).await?;
+    check_team(&tx, actor, team.as_deref(), ROUTE).await?;
     check_credential(&tx, &params).await?;
     let mut row = Map::new();
     row.insert("model_id".into(), json!(model_id));
@@ -160,10 +170,10 @@ pub async fn create(
     row.insert("model_info".into(), Value::Object(info));
     row.insert("created_by".into(), json!(actor.label()));
     row.insert("updated_by".into(), json!(actor.label()));
-    let stored = MODELS.create(&tx, &actor, row).await?;
+    let stored = MODELS.create(&tx, actor, row).await?;
     tx.commit().await?;
     state.models().evict(actor.account).await;
-    Ok(Json(public(&stored)))
+    Ok(public(&stored))
 }
 
 /// Change a deployment named by `model_info.id`: given `litellm_params` and
@@ -199,7 +209,10 @@ pub async fn patch(
         .map(Json)
 }
 
-async fn change(
+/// Changes the deployment `id` as `/model/update` does: given
+/// `litellm_params` and `model_info` fields replace the stored ones, `null`
+/// removes one. Returns the row without secrets.
+pub(crate) async fn change(
     state: &AppState,
     actor: &Actor,
     id: &str,
@@ -279,26 +292,36 @@ pub async fn delete(
     actor: Actor,
     Body(body): Body<ModelId>,
 ) -> Result<Json<Value>, ApiError> {
+    delete_model(&state, &actor, &body.id).await?;
+    Ok(Json(
+        json!({"message": format!("Model: {} deleted successfully", body.id)}),
+    ))
+}
+
+/// Deletes a deployment as `/model/delete` does.
+pub(crate) async fn delete_model(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<(), ApiError> {
     const ROUTE: &str = "/model/delete";
     actor.require_writer(ROUTE)?;
     let tx = state.db().tenant(actor.account).await?;
     let Some(existing) = tx
-        .query_opt(LOCK_SQL, &[&actor.account.uuid(), &body.id])
+        .query_opt(LOCK_SQL, &[&actor.account.uuid(), &id])
         .await?
         .map(|row| row.get::<_, Value>(0))
     else {
-        return Err(rows::not_found("Model", &body.id));
+        return Err(rows::not_found("Model", id));
     };
     let team = existing["model_info"]["team_id"]
         .as_str()
         .map(str::to_owned);
-    check_team(&tx, &actor, team.as_deref(), ROUTE).await?;
-    if MODELS.delete(&tx, &actor, &body.id).await?.is_none() {
-        return Err(rows::not_found("Model", &body.id));
+    check_team(&tx, actor, team.as_deref(), ROUTE).await?;
+    if MODELS.delete(&tx, actor, id).await?.is_none() {
+        return Err(rows::not_found("Model", id));
     }
     tx.commit().await?;
     state.models().evict(actor.account).await;
-    Ok(Json(
-        json!({"message": format!("Model: {} deleted successfully", body.id)}),
-    ))
+    Ok(())
 }

@@ -469,3 +469,95 @@ async fn an_account_set_up_for_sso_signs_in_through_its_identity_provider() {
     assert!(browser.main_text().await.contains(&provider.issuer));
     browser.client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_admin_tests_a_new_model_and_finds_the_change_and_suspension_signs_them_out() {
+    let app = TestApp::spawn().await;
+    let mock = MockLlm::start().await;
+    let browser = Browser::start().await;
+
+    // The super admin creates the account and its administrator.
+    browser.login(&app, "admin", MASTER_KEY).await;
+    browser.goto(&app.url("/ui/accounts/new")).await;
+    browser.fill("account_name", "Beta Labs").await;
+    browser.submit("/ui/accounts/new").await;
+    let account_page = browser.path().await;
+    browser.fill("admin_email", "bo@beta.test").await;
+    browser
+        .fill("admin_password", "purple monkey dishwasher")
+        .await;
+    browser.submit(&format!("{account_page}/admins")).await;
+    browser.logout().await;
+
+    // The admin adds a model and tests its connection.
+    browser
+        .login(&app, "bo@beta.test", "purple monkey dishwasher")
+        .await;
+    browser.goto(&app.url("/ui/models")).await;
+    browser.click_and_leave("a[href='/ui/models/new']").await;
+    browser.fill("model_name", "chat").await;
+    browser.fill("model", "gpt-4o-mini").await;
+    browser.fill("api_base", &mock.api_base()).await;
+    browser.fill("api_key", "sk-provider-browser").await;
+    browser.submit("/ui/models/new").await;
+    let model_page = browser.path().await;
+    assert!(model_page.starts_with("/ui/models/"), "{model_page}");
+    browser.click_and_leave("#test-connection").await;
+    let result = browser
+        .client
+        .find(Locator::Id("test-result"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(result.contains("Connection works"), "{result}");
+    assert_eq!(mock.received().len(), 1);
+    assert!(!browser.main_text().await.contains("sk-provider-browser"));
+    browser.screenshot("models").await;
+
+    // The change is in the audit log, its key redacted.
+    browser.click_and_leave("main a[href^='/ui/audit?']").await;
+    assert_eq!(browser.path().await, "/ui/audit");
+    browser.click_and_leave("main table tbody a").await;
+    assert!(browser.path().await.starts_with("/ui/audit/"));
+    let entry = browser.main_text().await;
+    assert!(
+        entry.contains("created") && entry.contains("<redacted>"),
+        "{entry}"
+    );
+    assert!(!entry.contains("sk-provider-browser"));
+    browser.screenshot("audit").await;
+
+    browser.client.set_window_size(390, 844).await.unwrap();
+    for path in [
+        model_page.as_str(),
+        "/ui/models",
+        "/ui/audit",
+        "/ui/settings",
+    ] {
+        browser.goto(&app.url(path)).await;
+        assert!(browser.fits_width().await, "{path} overflows at 390 px");
+    }
+    browser.screenshot("models-390").await;
+    browser.client.set_window_size(1280, 900).await.unwrap();
+
+    // The super admin suspends the account: the admin's session stops.
+    let session = browser.client.get_named_cookie("token").await.unwrap();
+    browser.logout().await;
+    browser.login(&app, "admin", MASTER_KEY).await;
+    browser.goto(&app.url(&account_page)).await;
+    browser.submit(&format!("{account_page}/suspend")).await;
+    assert!(browser.main_text().await.contains("suspended"));
+    browser.logout().await;
+    browser.client.add_cookie(session).await.unwrap();
+    browser.goto(&app.url("/ui/models")).await;
+    assert!(browser.main_text().await.contains("not available"));
+    browser.goto(&app.url("/ui/dashboard")).await;
+    assert_eq!(browser.path().await, "/ui/login");
+    browser
+        .login(&app, "bo@beta.test", "purple monkey dishwasher")
+        .await;
+    assert_eq!(browser.path().await, "/ui/login");
+    browser.client.close().await.unwrap();
+}

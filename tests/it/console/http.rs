@@ -77,7 +77,7 @@ async fn pages_carry_the_security_headers_and_need_a_session() {
     let headers = login.headers();
     assert_eq!(
         headers[header::CONTENT_SECURITY_POLICY],
-        "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     );
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(headers[header::REFERRER_POLICY], "same-origin");
