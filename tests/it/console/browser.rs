@@ -95,13 +95,46 @@ impl Browser {
             .click()
             .await
             .unwrap();
+        self.wait_to_leave(page, selector).await;
+    }
+
+    /// Types `keys` into the focused element (WebDriver key codes such as
+    /// `ENTER` included) and waits until the browser has left the page.
+    async fn type_and_leave(&self, keys: &str) {
+        let page = self.client.find(Locator::Css("html")).await.unwrap();
+        self.press(keys).await;
+        self.wait_to_leave(page, keys).await;
+    }
+
+    /// Types `keys` into the focused element.
+    async fn press(&self, keys: &str) {
+        let focused = self.client.active_element().await.unwrap();
+        focused.send_keys(keys).await.unwrap();
+    }
+
+    /// The focused element, as `tag#id.class` text.
+    async fn focused(&self) -> String {
+        let described = self
+            .client
+            .execute(
+                "const e = document.activeElement; \
+                 return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + \
+                        (e.className ? '.' + e.className : '');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        described.as_str().unwrap_or_default().to_owned()
+    }
+
+    async fn wait_to_leave(&self, page: fantoccini::elements::Element, action: &str) {
         for _ in 0..400 {
             if page.tag_name().await.is_err() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("clicking {selector} never left the page");
+        panic!("{action:?} never left the page");
     }
 
     /// Submits the form posting to `action`.
@@ -440,11 +473,9 @@ async fn an_account_set_up_for_sso_signs_in_through_its_identity_provider() {
     // Grace signs in with her email: the provider answers, the console opens.
     browser.goto(&app.url("/ui/login")).await;
     browser.fill("email", "grace@hopper.test").await;
+    // The email step sends her on to the provider by itself (a refresh,
+    // no script) and the provider sends her back signed in.
     browser.submit("/ui/login").await;
-    assert!(browser.main_text().await.contains("single sign-on"));
-    browser
-        .click_and_leave("main a[href^='/ui/sso/start']")
-        .await;
     for _ in 0..200 {
         if browser.path().await == "/ui/dashboard" {
             break;
@@ -559,5 +590,58 @@ async fn an_admin_tests_a_new_model_and_finds_the_change_and_suspension_signs_th
         .login(&app, "bo@beta.test", "purple monkey dishwasher")
         .await;
     assert_eq!(browser.path().await, "/ui/login");
+    browser.client.close().await.unwrap();
+}
+
+/// WebDriver's key codes.
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+
+#[tokio::test]
+async fn the_console_is_usable_from_the_keyboard_alone() {
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await;
+
+    // Sign-in: the email field has the focus, Enter moves on, the password
+    // field then has it, Enter signs in.
+    browser.goto(&app.url("/ui/login")).await;
+    assert_eq!(browser.focused().await, "input#email");
+    browser.type_and_leave(&format!("admin{ENTER}")).await;
+    assert_eq!(browser.focused().await, "input#password");
+    browser.type_and_leave(&format!("{MASTER_KEY}{ENTER}")).await;
+    assert_eq!(browser.path().await, "/ui/accounts");
+
+    // The first Tab reaches the skip link, which jumps to the content; Tabs
+    // then walk the page in order, each stop a control with a visible
+    // focus style.
+    browser.press(TAB).await;
+    assert_eq!(browser.focused().await, "a.skip");
+    browser.press(TAB).await;
+    assert_eq!(browser.focused().await, "a.brand");
+    browser.press(TAB).await;
+    assert_eq!(browser.focused().await, "a");
+    let outline = browser
+        .client
+        .execute(
+            "return getComputedStyle(document.activeElement).outlineStyle;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(outline, json!("none"), "focused links must show it");
+
+    // A form filled and sent from the keyboard: a new account.
+    browser.goto(&app.url("/ui/accounts/new")).await;
+    browser
+        .client
+        .find(Locator::Id("account_name"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.type_and_leave(&format!("Keyboard Co{ENTER}")).await;
+    assert!(browser.path().await.starts_with("/ui/accounts/"));
+    assert!(browser.main_text().await.contains("Keyboard Co"));
     browser.client.close().await.unwrap();
 }

@@ -245,13 +245,12 @@ async fn a_first_sso_login_creates_the_user_with_the_mapped_role_and_opens_the_c
         .await
         .unwrap();
     assert_eq!(resolved.status(), 200);
-    assert!(
-        resolved
-            .text()
-            .await
-            .unwrap()
-            .contains("href=\"/ui/sso/start?email=ada%40acme.test\"")
-    );
+    let resolved = resolved.text().await.unwrap();
+    // A link, and a refresh that follows it without a click or script.
+    assert!(resolved.contains("href=\"/ui/sso/start?email=ada%40acme.test\""));
+    assert!(resolved.contains(
+        "<meta http-equiv=\"refresh\" content=\"0; url=/ui/sso/start?email=ada%40acme.test\">"
+    ));
 
     let mut agent = Agent::new();
     let landing = agent.sign_in(&app, "ada%40acme.test").await;
