@@ -72,7 +72,9 @@ if ! redis-cli -u "$ALCHEMI_TEST_REDIS_URL" ping >/dev/null 2>&1; then
   echo "using a private test redis on port 63799"
 fi
 
-# 4. Checks and the suite.
+# 4. Checks and the suite. Wire-shape snapshots (tests/it/snapshots/) are
+#    compared, never written: a changed shape fails the run.
+export INSTA_UPDATE=no CI=true
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets

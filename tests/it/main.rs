@@ -19,4 +19,5 @@ mod providers;
 mod proxy;
 mod rls;
 mod server;
+mod shapes;
 mod spend;
