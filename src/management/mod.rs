@@ -19,6 +19,7 @@ mod customers;
 pub(crate) mod guardrails;
 pub(crate) mod keys;
 pub(crate) mod login;
+mod members;
 pub(crate) mod models;
 pub(crate) mod organizations;
 pub mod paging;

@@ -75,12 +75,15 @@ async fn add_budget(app: &TestApp, account: AccountId, id: &str, fields: Value) 
     app.insert("LiteLLM_BudgetTable", &row).await;
 }
 
-async fn add_row(app: &TestApp, account: AccountId, table: &str, fields: Value) {
-    let mut row = json!({"account_id": account.uuid()});
-    for (name, value) in fields.as_object().unwrap() {
-        row[name] = value.clone();
+/// Inserts rows of `account`, each `(table, fields)`.
+async fn add_rows<const N: usize>(app: &TestApp, account: AccountId, rows: [(&str, Value); N]) {
+    for (table, fields) in rows {
+        let mut row = json!({"account_id": account.uuid()});
+        for (name, value) in fields.as_object().unwrap() {
+            row[name] = value.clone();
+        }
+        app.insert(table, &row).await;
     }
-    app.insert(table, &row).await;
 }
 
 #[tokio::test]
@@ -140,46 +143,17 @@ async fn every_level_refuses_in_litellms_words() {
     let (app, _mock, account) = setup().await;
     let over = json!({"max_budget": 0.0});
     add_budget(&app, account, "b-zero", over.clone()).await;
-    add_row(
+    add_rows(
         &app,
         account,
-        "LiteLLM_TeamTable",
-        json!({"team_id": "t-over", "max_budget": 0.0}),
-    )
-    .await;
-    add_row(
-        &app,
-        account,
-        "LiteLLM_UserTable",
-        json!({"user_id": "u-over", "max_budget": 0.0}),
-    )
-    .await;
-    add_row(
-        &app,
-        account,
-        "LiteLLM_TeamTable",
-        json!({"team_id": "t-m"}),
-    )
-    .await;
-    add_row(
-        &app,
-        account,
-        "LiteLLM_TeamMembership",
-        json!({"team_id": "t-m", "user_id": "u-m", "budget_id": "b-zero"}),
-    )
-    .await;
-    add_row(
-        &app,
-        account,
-        "LiteLLM_OrganizationTable",
-        json!({"organization_id": "o-1", "organization_alias": "o", "budget_id": "b-zero", "created_by": "t", "updated_by": "t"}),
-    )
-    .await;
-    add_row(
-        &app,
-        account,
-        "LiteLLM_EndUserTable",
-        json!({"user_id": "customer-1", "budget_id": "b-zero"}),
+        [
+            ("LiteLLM_TeamTable", json!({"team_id": "t-over", "max_budget": 0.0})),
+            ("LiteLLM_UserTable", json!({"user_id": "u-over", "max_budget": 0.0})),
+            ("LiteLLM_TeamTable", json!({"team_id": "t-m"})),
+            ("LiteLLM_TeamMembership", json!({"team_id": "t-m", "user_id": "u-m", "budget_id": "b-zero"})),
+            ("LiteLLM_OrganizationTable", json!({"organization_id": "o-1", "organization_alias": "o", "budget_id": "b-zero", "created_by": "t", "updated_by": "t"})),
+            ("LiteLLM_EndUserTable", json!({"user_id": "customer-1", "budget_id": "b-zero"})),
+        ],
     )
     .await;
 
@@ -319,39 +293,16 @@ async fn a_key_rpm_limit_answers_429_with_litellms_headers() {
 async fn every_rate_limited_level_counts_its_own_requests() {
     let (app, _mock, account) = setup().await;
     add_budget(&app, account, "b-rpm", json!({"rpm_limit": 1})).await;
-    add_row(
+    add_rows(
         &app,
         account,
-        "LiteLLM_TeamTable",
-        json!({"team_id": "t-rpm", "rpm_limit": 1}),
-    )
-    .await;
-    add_row(
-        &app,
-        account,
-        "LiteLLM_TeamTable",
-        json!({"team_id": "t-members", "metadata": {"team_member_rpm_limit": 1}}),
-    )
-    .await;
-    add_row(
-        &app,
-        account,
-        "LiteLLM_UserTable",
-        json!({"user_id": "u-rpm", "rpm_limit": 1}),
-    )
-    .await;
-    add_row(
-        &app,
-        account,
-        "LiteLLM_OrganizationTable",
-        json!({"organization_id": "o-rpm", "organization_alias": "o", "budget_id": "b-rpm", "created_by": "t", "updated_by": "t"}),
-    )
-    .await;
-    add_row(
-        &app,
-        account,
-        "LiteLLM_EndUserTable",
-        json!({"user_id": "customer-rpm", "budget_id": "b-rpm"}),
+        [
+            ("LiteLLM_TeamTable", json!({"team_id": "t-rpm", "rpm_limit": 1})),
+            ("LiteLLM_TeamTable", json!({"team_id": "t-members", "metadata": {"team_member_rpm_limit": 1}})),
+            ("LiteLLM_UserTable", json!({"user_id": "u-rpm", "rpm_limit": 1})),
+            ("LiteLLM_OrganizationTable", json!({"organization_id": "o-rpm", "organization_alias": "o", "budget_id": "b-rpm", "created_by": "t", "updated_by": "t"})),
+            ("LiteLLM_EndUserTable", json!({"user_id": "customer-rpm", "budget_id": "b-rpm"})),
+        ],
     )
     .await;
     let cases = [
@@ -431,11 +382,13 @@ async fn every_rate_limited_level_counts_its_own_requests() {
 async fn tokens_are_counted_from_real_usage() {
     let (app, _mock, account) = setup().await;
     add_budget(&app, account, "b-tpm", json!({"tpm_limit": 2})).await;
-    add_row(
+    add_rows(
         &app,
         account,
-        "LiteLLM_EndUserTable",
-        json!({"user_id": "customer-tpm", "budget_id": "b-tpm"}),
+        [(
+            "LiteLLM_EndUserTable",
+            json!({"user_id": "customer-tpm", "budget_id": "b-tpm"}),
+        )],
     )
     .await;
     let key = app.add_key(account, json!({})).await;
@@ -536,11 +489,13 @@ async fn budgets_reset_on_the_clock_the_round_is_given() {
             json!({"spend": 1.0, "max_budget": 1.0, "budget_duration": "1h", "budget_reset_at": past}),
         )
         .await;
-    add_row(
+    add_rows(
         &app,
         account,
-        "LiteLLM_TeamTable",
-        json!({"team_id": "t-later", "budget_duration": "1d"}),
+        [(
+            "LiteLLM_TeamTable",
+            json!({"team_id": "t-later", "budget_duration": "1d"}),
+        )],
     )
     .await;
     assert_eq!(call(&app, &key, &chat("priced")).await.0, 400);
@@ -634,33 +589,29 @@ async fn model_access_follows_every_list() {
         )
         .await;
     }
-    add_row(
+    add_rows(
         &app,
         account,
-        "LiteLLM_TeamTable",
-        json!({"team_id": "t-narrow", "models": ["gpt-4"]}),
-    )
-    .await;
-    add_row(
-        &app,
-        account,
-        "LiteLLM_UserTable",
-        json!({"user_id": "u-lists", "models": ["good-model", "anthropic/*"]}),
+        [
+            (
+                "LiteLLM_TeamTable",
+                json!({"team_id": "t-narrow", "models": ["gpt-4"]}),
+            ),
+            (
+                "LiteLLM_UserTable",
+                json!({"user_id": "u-lists", "models": ["good-model", "anthropic/*"]}),
+            ),
+        ],
     )
     .await;
     add_budget(&app, account, "b-org", json!({})).await;
-    add_row(
+    add_rows(
         &app,
         account,
-        "LiteLLM_OrganizationTable",
-        json!({"organization_id": "o-narrow", "organization_alias": "o", "budget_id": "b-org", "created_by": "t", "updated_by": "t", "models": ["free"]}),
-    )
-    .await;
-    add_row(
-        &app,
-        account,
-        "LiteLLM_AccessGroupTable",
-        json!({"access_group_id": "g-1", "access_group_name": "reviewers", "access_model_names": ["good-model"]}),
+        [
+            ("LiteLLM_OrganizationTable", json!({"organization_id": "o-narrow", "organization_alias": "o", "budget_id": "b-org", "created_by": "t", "updated_by": "t", "models": ["free"]})),
+            ("LiteLLM_AccessGroupTable", json!({"access_group_id": "g-1", "access_group_name": "reviewers", "access_model_names": ["good-model"]})),
+        ],
     )
     .await;
     let cases = [

@@ -23,6 +23,7 @@ use super::body::{Body, Query};
 use super::paging::{PageInfo, PageQuery};
 use super::rows::{self, Field, Kind};
 use crate::AppState;
+use crate::db::{AccountId, AdminTx};
 use crate::proxy::ApiError;
 use store::{Audit, TABLE};
 
@@ -130,6 +131,26 @@ fn checked(body: &Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
     Ok(fields)
 }
 
+/// Audits a change of the account's own row, inside the account.
+async fn audit_account(
+    tx: &AdminTx,
+    account: AccountId,
+    action: &str,
+    object_id: &str,
+    before: Option<Value>,
+    after: &Value,
+) -> Result<(), ApiError> {
+    let entry = Audit {
+        account,
+        action,
+        table: TABLE,
+        object_id,
+        before,
+        after: Some(after.clone()),
+    };
+    Ok(store::audit(tx, entry).await?)
+}
+
 /// Create an account.
 #[utoipa::path(post, path = "/account/new", tag = "accounts", request_body = AccountRequest,
     responses((status = 200, description = "The stored account row"),
@@ -157,18 +178,7 @@ pub(crate) async fn create_account(
         .get(0);
     let id = row["account_id"].as_str().unwrap_or_default().to_owned();
     let account = store::parse_id(&id)?;
-    store::audit(
-        &tx,
-        Audit {
-            account,
-            action: "created",
-            table: TABLE,
-            object_id: &id,
-            before: None,
-            after: Some(row.clone()),
-        },
-    )
-    .await?;
+    audit_account(&tx, account, "created", &id, None, &row).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -273,18 +283,7 @@ pub(crate) async fn update_account(
     };
     let after = store::update(&tx, account, &changes).await?;
     if before != after {
-        store::audit(
-            &tx,
-            Audit {
-                account,
-                action: "updated",
-                table: TABLE,
-                object_id: id,
-                before: Some(before),
-                after: Some(after.clone()),
-            },
-        )
-        .await?;
+        audit_account(&tx, account, "updated", id, Some(before), &after).await?;
     }
     tx.commit().await?;
     Ok(after)
@@ -310,18 +309,7 @@ pub(crate) async fn set_status(
     let after = store::set_status(&tx, account, status)
         .await?
         .ok_or_else(|| store::not_found(id))?;
-    store::audit(
-        &tx,
-        Audit {
-            account,
-            action,
-            table: TABLE,
-            object_id: id,
-            before: Some(before),
-            after: Some(after.clone()),
-        },
-    )
-    .await?;
+    audit_account(&tx, account, action, id, Some(before), &after).await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -5,10 +5,24 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::governance::Period;
+use crate::management::audited::Table;
 use crate::management::rows::{self, Field, Kind};
 use crate::proxy::ApiError;
 
 pub const TABLE: &str = "LiteLLM_VerificationToken";
+
+/// The keys table for audited writes: a key enters the audit log as its
+/// clients see it, without the secret columns.
+pub const KEYS: Table = Table {
+    name: TABLE,
+    key: "token",
+    audit_view: public_view,
+};
+
+/// [`public_row`] of a borrowed row, the shape [`Table::audit_view`] takes.
+fn public_view(row: &Value) -> Value {
+    public_row(row.clone())
+}
 
 /// Columns a client may set directly.
 pub const FIELDS: [Field; 23] = [

@@ -10,11 +10,10 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 use super::access::{self, token_of};
-use super::fields::{self, TABLE, public_row};
+use super::fields::{self, KEYS, TABLE, public_row};
 use crate::AppState;
-use crate::management::audit::{self, Change};
 use crate::management::body::Body;
-use crate::management::{Actor, rows};
+use crate::management::{Actor, audited, rows};
 use crate::proxy::ApiError;
 
 /// `{"keys": [...]}` or `{"key_aliases": [...]}`.
@@ -104,19 +103,7 @@ pub(crate) async fn delete_keys(
         kept.insert("deleted_by".into(), json!(actor.label()));
         kept.insert("deleted_by_api_key".into(), json!(actor.key_hash));
         rows::insert(&tx, "LiteLLM_DeletedVerificationToken", kept).await?;
-        rows::delete(&tx, TABLE, &[("token", &token)]).await?;
-        audit::record(
-            &tx,
-            actor,
-            Change {
-                action: "deleted",
-                table: TABLE,
-                object_id: &token,
-                before: Some(public_row(row)),
-                after: None,
-            },
-        )
-        .await?;
+        KEYS.delete(&tx, actor, &token).await?;
         deleted.push(given);
     }
     tx.commit().await?;
@@ -142,23 +129,10 @@ pub(crate) async fn set_blocked(
         ("blocked".to_owned(), json!(blocked)),
         ("updated_by".to_owned(), json!(actor.label())),
     ]);
-    let Some((before, after)) = rows::update(&tx, TABLE, &[("token", &token)], changes).await?
-    else {
+    let action = if blocked { "blocked" } else { "unblocked" };
+    let Some(after) = KEYS.change(&tx, actor, action, &token, changes).await? else {
         return Err(rows::not_found("Key", given));
     };
-    let action = if blocked { "blocked" } else { "unblocked" };
-    audit::record(
-        &tx,
-        actor,
-        Change {
-            action,
-            table: TABLE,
-            object_id: &token,
-            before: Some(public_row(before)),
-            after: Some(public_row(after.clone())),
-        },
-    )
-    .await?;
     tx.commit().await?;
     Ok(public_row(after))
 }
@@ -278,16 +252,15 @@ pub(crate) async fn rotate(
         ]);
         rows::insert(&tx, "LiteLLM_DeprecatedVerificationToken", row).await?;
     }
-    audit::record(
+    let views = (public_row(before), public_row(after.clone()));
+    audited::record(
         &tx,
         actor,
-        Change {
-            action: "rotated",
-            table: TABLE,
-            object_id: &new,
-            before: Some(public_row(before)),
-            after: Some(public_row(after.clone())),
-        },
+        "rotated",
+        TABLE,
+        &new,
+        Some(views.0),
+        Some(views.1),
     )
     .await?;
     let budget = super::write::budget_table(&tx, &after).await?;
@@ -341,22 +314,9 @@ pub async fn reset_spend(
         ("metadata".to_owned(), Value::Object(metadata)),
         ("updated_by".to_owned(), json!(actor.label())),
     ]);
-    let Some((before, after)) = rows::update(&tx, TABLE, &[("token", &token)], changes).await?
-    else {
+    let Some(after) = KEYS.update(&tx, &actor, &token, changes).await? else {
         return Err(rows::not_found("Key", &key));
     };
-    audit::record(
-        &tx,
-        &actor,
-        Change {
-            action: "updated",
-            table: TABLE,
-            object_id: &token,
-            before: Some(public_row(before)),
-            after: Some(public_row(after.clone())),
-        },
-    )
-    .await?;
     tx.commit().await?;
     Ok(Json(public_row(after)))
 }

@@ -10,10 +10,9 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 use super::access::{self, token_of};
-use super::fields::{self, TABLE, public_row};
+use super::fields::{self, KEYS, TABLE, public_row};
 use crate::AppState;
 use crate::db::TenantTx;
-use crate::management::audit::{self, Change};
 use crate::management::body::Body;
 use crate::management::{Actor, rows};
 use crate::proxy::ApiError;
@@ -155,19 +154,7 @@ pub(crate) async fn create(
     columns.insert("key_name".into(), json!(crate::proxy::abbreviate(&raw)));
     columns.insert("created_by".into(), json!(actor.label()));
     columns.insert("updated_by".into(), json!(actor.label()));
-    let stored = rows::insert(&tx, TABLE, columns).await?;
-    audit::record(
-        &tx,
-        actor,
-        Change {
-            action: "created",
-            table: TABLE,
-            object_id: &token,
-            before: None,
-            after: Some(public_row(stored.clone())),
-        },
-    )
-    .await?;
+    let stored = KEYS.create(&tx, actor, columns).await?;
     let budget = budget_table(&tx, &stored).await?;
     tx.commit().await?;
     let mut answer = body;
@@ -243,22 +230,9 @@ pub(crate) async fn update_one(
         changes.insert("budget_id".into(), json!(budget_id));
     }
     changes.insert("updated_by".into(), json!(actor.label()));
-    let Some((before, after)) = rows::update(&tx, TABLE, &[("token", &token)], changes).await?
-    else {
+    let Some(after) = KEYS.update(&tx, actor, &token, changes).await? else {
         return Err(rows::not_found("Key", &given));
     };
-    audit::record(
-        &tx,
-        actor,
-        Change {
-            action: "updated",
-            table: TABLE,
-            object_id: &token,
-            before: Some(public_row(before)),
-            after: Some(public_row(after.clone())),
-        },
-    )
-    .await?;
     tx.commit().await?;
     Ok(fields::answer(after, [("key", json!(given))]))
 }

@@ -4,7 +4,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -14,8 +13,9 @@ use crate::AppState;
 use crate::db::TenantTx;
 use crate::management::Actor;
 use crate::management::body::Body;
+use crate::management::members::{Membership, Roles, bad, own_budget, parse_list, parse_member};
 use crate::management::rows::{self, Kind};
-use crate::management::users::common::{self, audited, forbidden, invalid};
+use crate::management::users::common::{self, forbidden, invalid};
 use crate::management::users::public;
 use crate::proxy::ApiError;
 
@@ -35,49 +35,32 @@ pub struct OrgMember {
     user_email: Option<String>,
 }
 
-/// Someone to add.
-struct Joiner {
-    role: String,
-    user_id: Option<String>,
-    user_email: Option<String>,
+/// How `/organization/member_add` checks a member's role.
+const ROLES: Roles = Roles {
+    allowed: &ORG_ROLES,
+    default: "",
+    expected: "expected org_admin, internal_user or internal_user_viewer",
+};
+
+/// The organization's membership row of `user_id`.
+fn membership_of<'a>(org_id: &'a str, user_id: &'a str) -> Membership<'a> {
+    Membership {
+        table: MEMBERSHIP_TABLE,
+        owner: org_id,
+        user: user_id,
+    }
 }
 
-fn bad(path: &str, problem: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_request_error",
-        format!("invalid request body: {path}: {problem}"),
-    )
-    .with_param(path)
-}
-
-fn parse_member(value: &Value, path: &str) -> Result<Joiner, ApiError> {
-    let Value::Object(member) = value else {
-        return Err(bad(path, "expected an object"));
-    };
-    let text = |name: &str| -> Result<Option<String>, ApiError> {
-        match member.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(bad(&format!("{path}.{name}"), "expected a string")),
-        }
-    };
-    let role = text("role")?.unwrap_or_default();
-    if !ORG_ROLES.contains(&role.as_str()) {
-        return Err(bad(
-            &format!("{path}.role"),
-            "expected org_admin, internal_user or internal_user_viewer",
-        ));
+/// 404 unless the organization exists; then 403 unless the actor may
+/// manage its members.
+async fn open_org(tx: &TenantTx, actor: &Actor, org_id: &str) -> Result<(), ApiError> {
+    if rows::get(tx, TABLE, &[("organization_id", org_id)])
+        .await?
+        .is_none()
+    {
+        return Err(rows::not_found("Organization", org_id));
     }
-    let (user_id, user_email) = (text("user_id")?, text("user_email")?);
-    if user_id.is_none() && user_email.is_none() {
-        return Err(bad(path, "user_id or user_email is required"));
-    }
-    Ok(Joiner {
-        role,
-        user_id,
-        user_email,
-    })
+    require_org_admin(tx, actor, org_id).await
 }
 
 /// Refuses anyone but the account admin and the organization's admins.
@@ -120,23 +103,14 @@ async fn add_membership(
     row.insert("user_id".into(), json!(user_id));
     row.insert("user_role".into(), json!(role));
     if let Some(max) = max_budget {
-        let mut fields = Map::new();
-        fields.insert("max_budget".into(), json!(max));
-        let budget = common::create_budget(tx, actor, fields).await?;
+        let budget = own_budget(tx, actor, max).await?;
         row.insert("budget_id".into(), budget["budget_id"].clone());
     }
     let stored = rows::insert(tx, MEMBERSHIP_TABLE, row).await?;
-    let id = format!("{org_id}:{user_id}");
-    audited(
-        tx,
-        actor,
-        "created",
-        MEMBERSHIP_TABLE,
-        &id,
-        None,
-        Some(stored.clone()),
-    )
-    .await?;
+    let audit = membership_of(org_id, user_id);
+    audit
+        .record(tx, actor, "created", None, Some(stored.clone()))
+        .await?;
     Ok((stored, true))
 }
 
@@ -188,12 +162,8 @@ pub async fn member_add(
 ) -> Result<Json<Value>, ApiError> {
     let org_id = rows::required_text(&body, "organization_id")?;
     let joiners = match body.get("member") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| parse_member(item, &format!("member[{i}]")))
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(item @ Value::Object(_)) => vec![parse_member(item, "member")?],
+        Some(Value::Array(items)) => parse_list(items, "member", &ROLES)?,
+        Some(item @ Value::Object(_)) => vec![parse_member(item, "member", &ROLES)?],
         _ => return Err(bad("member", "a member or a list of members is required")),
     };
     let options = rows::pick(&body, &[("max_budget_in_organization", Kind::Number)])?;
@@ -201,13 +171,7 @@ pub async fn member_add(
         .get("max_budget_in_organization")
         .and_then(Value::as_f64);
     let tx = state.db().tenant(actor.account).await?;
-    if rows::get(&tx, TABLE, &[("organization_id", &org_id)])
-        .await?
-        .is_none()
-    {
-        return Err(rows::not_found("Organization", &org_id));
-    }
-    require_org_admin(&tx, &actor, &org_id).await?;
+    open_org(&tx, &actor, &org_id).await?;
     let (mut users, mut memberships) = (Vec::new(), Vec::new());
     for joiner in &joiners {
         let (user, _) = common::ensure_user(
@@ -294,13 +258,7 @@ pub async fn member_update(
         ));
     }
     let tx = state.db().tenant(actor.account).await?;
-    if rows::get(&tx, TABLE, &[("organization_id", &org_id)])
-        .await?
-        .is_none()
-    {
-        return Err(rows::not_found("Organization", &org_id));
-    }
-    require_org_admin(&tx, &actor, &org_id).await?;
+    open_org(&tx, &actor, &org_id).await?;
     let user_id = member_id(&tx, &body).await?;
     let keys = [
         ("organization_id", org_id.as_str()),
@@ -314,8 +272,7 @@ pub async fn member_update(
         changes.insert("user_role".into(), role.clone());
     }
     if let Some(max) = given.get("max_budget_in_organization") {
-        let mut fields = Map::new();
-        fields.insert("max_budget".into(), max.clone());
+        let fields = Map::from_iter([("max_budget".to_owned(), max.clone())]);
         let current = membership["budget_id"].as_str();
         if let Some(budget) = common::change_own_budget(&tx, &actor, current, fields).await? {
             changes.insert("budget_id".into(), budget["budget_id"].clone());
@@ -323,17 +280,10 @@ pub async fn member_update(
     }
     let after = match rows::update(&tx, MEMBERSHIP_TABLE, &keys, changes).await? {
         Some((before, after)) if before != after => {
-            let id = format!("{org_id}:{user_id}");
-            audited(
-                &tx,
-                &actor,
-                "updated",
-                MEMBERSHIP_TABLE,
-                &id,
-                Some(before),
-                Some(after.clone()),
-            )
-            .await?;
+            let audit = membership_of(&org_id, &user_id);
+            audit
+                .record(&tx, &actor, "updated", Some(before), Some(after.clone()))
+                .await?;
             after
         }
         Some((_, after)) => after,
@@ -373,13 +323,7 @@ pub async fn member_delete(
 ) -> Result<Json<Value>, ApiError> {
     let org_id = rows::required_text(&body, "organization_id")?;
     let tx = state.db().tenant(actor.account).await?;
-    if rows::get(&tx, TABLE, &[("organization_id", &org_id)])
-        .await?
-        .is_none()
-    {
-        return Err(rows::not_found("Organization", &org_id));
-    }
-    require_org_admin(&tx, &actor, &org_id).await?;
+    open_org(&tx, &actor, &org_id).await?;
     let user_id = member_id(&tx, &body).await?;
     let keys = [
         ("organization_id", org_id.as_str()),
@@ -388,17 +332,10 @@ pub async fn member_delete(
     let Some(deleted) = rows::delete(&tx, MEMBERSHIP_TABLE, &keys).await? else {
         return Err(rows::not_found("Member of the organization", &user_id));
     };
-    let id = format!("{org_id}:{user_id}");
-    audited(
-        &tx,
-        &actor,
-        "deleted",
-        MEMBERSHIP_TABLE,
-        &id,
-        Some(deleted.clone()),
-        None,
-    )
-    .await?;
+    let audit = membership_of(&org_id, &user_id);
+    audit
+        .record(&tx, &actor, "deleted", Some(deleted.clone()), None)
+        .await?;
     tx.commit().await?;
     Ok(Json(deleted))
 }

@@ -29,6 +29,48 @@ const ROWS_SQL: &str = "
      ORDER BY {order}
      LIMIT {limit} OFFSET {offset}";
 const COUNT_SQL: &str = "SELECT count(*) FROM \"LiteLLM_SpendLogs\" sl WHERE {where}";
+
+/// [`ROWS_SQL`] over `filter` in `order`: `size` rows from row `skip`.
+fn rows_sql(filter: &mut Where, order: &str, size: i64, skip: i64) -> String {
+    let limit = filter.param(size);
+    let offset = filter.param(skip);
+    ROWS_SQL
+        .replace("{where}", &filter.sql())
+        .replace("{order}", order)
+        .replace("{limit}", &limit)
+        .replace("{offset}", &offset)
+}
+
+/// One page of the spend logs matching `filter`, in `order`, in the shape
+/// of LiteLLM's UI log pages: `{data, total, page, page_size, total_pages}`.
+pub(super) async fn log_page(
+    state: &AppState,
+    actor: &Actor,
+    mut filter: Where,
+    order: &str,
+    page: i64,
+    size: i64,
+) -> Result<Value, ApiError> {
+    let tx = state.db().tenant(actor.account).await?;
+    let total: i64 = tx
+        .query_one(
+            &COUNT_SQL.replace("{where}", &filter.sql()),
+            &filter.params(),
+        )
+        .await?
+        .get(0);
+    let sql = rows_sql(&mut filter, order, size, (page - 1) * size);
+    let rows = tx.query(&sql, &filter.params()).await?;
+    tx.commit().await?;
+    let data: Vec<Value> = rows.iter().map(|row| row.get(0)).collect();
+    Ok(json!({
+        "data": data,
+        "total": total,
+        "page": page,
+        "page_size": size,
+        "total_pages": query::pages(total, size),
+    }))
+}
 const SUMMARY_SQL: &str = "
     SELECT to_char((sl.\"startTime\" AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD'), sl.api_key,
            coalesce(sl.\"user\", ''), sl.model, sum(sl.spend)::float8
@@ -152,13 +194,7 @@ pub async fn list(
         }
         _ => {
             let order = "sl.\"startTime\" DESC, sl.request_id";
-            let limit = filter.param(size);
-            let offset = filter.param((page - 1) * size);
-            let sql = ROWS_SQL
-                .replace("{where}", &filter.sql())
-                .replace("{order}", order)
-                .replace("{limit}", &limit)
-                .replace("{offset}", &offset);
+            let sql = rows_sql(&mut filter, order, size, (page - 1) * size);
             let rows = tx.query(&sql, &filter.params()).await?;
             Value::Array(rows.iter().map(|row| row.get(0)).collect())
         }
@@ -287,32 +323,10 @@ async fn page(state: AppState, actor: Actor, query: PageQuery) -> Result<Json<Va
         Some(other) => filter.push("sl.status = {}", other.to_owned()),
     }
 
-    let tx = state.db().tenant(actor.account).await?;
-    let total: i64 = tx
-        .query_one(
-            &COUNT_SQL.replace("{where}", &filter.sql()),
-            &filter.params(),
-        )
-        .await?
-        .get(0);
     let order = format!("{column} {direction}, sl.request_id {direction}");
-    let limit = filter.param(size);
-    let offset = filter.param((page - 1) * size);
-    let sql = ROWS_SQL
-        .replace("{where}", &filter.sql())
-        .replace("{order}", &order)
-        .replace("{limit}", &limit)
-        .replace("{offset}", &offset);
-    let rows = tx.query(&sql, &filter.params()).await?;
-    tx.commit().await?;
-    let data: Vec<Value> = rows.iter().map(|row| row.get(0)).collect();
-    Ok(Json(json!({
-        "data": data,
-        "total": total,
-        "page": page,
-        "page_size": size,
-        "total_pages": query::pages(total, size),
-    })))
+    log_page(&state, &actor, filter, &order, page, size)
+        .await
+        .map(Json)
 }
 
 /// A page of spend logs within a required time range, with LiteLLM's UI
@@ -355,13 +369,7 @@ pub async fn detail(
         query.start_date.as_deref(),
         query.end_date.as_deref(),
     )?;
-    let limit = filter.param(1_i64);
-    let offset = filter.param(0_i64);
-    let sql = ROWS_SQL
-        .replace("{where}", &filter.sql())
-        .replace("{order}", "sl.\"startTime\"")
-        .replace("{limit}", &limit)
-        .replace("{offset}", &offset);
+    let sql = rows_sql(&mut filter, "sl.\"startTime\"", 1, 0);
     let tx = state.db().tenant(actor.account).await?;
     let row = tx.query_opt(&sql, &filter.params()).await?;
     tx.commit().await?;

@@ -6,9 +6,10 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::IntoParams;
 
+use super::logs::log_page;
 use super::query::{self, Scope, Where, invalid};
 use crate::AppState;
 use crate::management::Actor;
@@ -17,13 +18,6 @@ use crate::proxy::ApiError;
 
 /// The largest page (LiteLLM's bound for its log pages).
 const MAX_PAGE_ROWS: i64 = 100;
-
-const COUNT_SQL: &str = "SELECT count(*) FROM \"LiteLLM_SpendLogs\" sl WHERE {where}";
-const ROWS_SQL: &str = "
-    SELECT to_jsonb(sl.*) FROM \"LiteLLM_SpendLogs\" sl
-     WHERE {where}
-     ORDER BY sl.\"startTime\", sl.request_id
-     LIMIT {limit} OFFSET {offset}";
 
 /// `?session_id=&page=&page_size=`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -53,29 +47,8 @@ pub async fn session_ui(
     let mut filter = Where::new(actor.account, "sl.account_id");
     filter.push("sl.session_id = {}", session_id);
     Scope::of(&actor).on_logs(&mut filter, "sl.");
-
-    let tx = state.db().tenant(actor.account).await?;
-    let total: i64 = tx
-        .query_one(
-            &COUNT_SQL.replace("{where}", &filter.sql()),
-            &filter.params(),
-        )
-        .await?
-        .get(0);
-    let limit = filter.param(size);
-    let offset = filter.param((page - 1) * size);
-    let sql = ROWS_SQL
-        .replace("{where}", &filter.sql())
-        .replace("{limit}", &limit)
-        .replace("{offset}", &offset);
-    let rows = tx.query(&sql, &filter.params()).await?;
-    tx.commit().await?;
-    let data: Vec<Value> = rows.iter().map(|row| row.get(0)).collect();
-    Ok(Json(json!({
-        "data": data,
-        "total": total,
-        "page": page,
-        "page_size": size,
-        "total_pages": query::pages(total, size),
-    })))
+    let order = "sl.\"startTime\", sl.request_id";
+    log_page(&state, &actor, filter, order, page, size)
+        .await
+        .map(Json)
 }

@@ -9,6 +9,7 @@ use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tokio_postgres::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use super::global::json_rows;
@@ -73,6 +74,28 @@ fn days(actor: &Actor, first: NaiveDate, last: NaiveDate, user_table: bool) -> W
     filter
 }
 
+/// [`days`] over a query's required range, on the user table.
+fn user_days(actor: &Actor, range: &RangeQuery) -> Result<Where, ApiError> {
+    let (first, last) = query::day_range(range.start_date.as_deref(), range.end_date.as_deref())?;
+    Ok(days(actor, first, last, true))
+}
+
+/// The rows of `sql` (its `{where}` being `filter`), in a tenant
+/// transaction of its own.
+async fn filtered_rows(
+    state: &AppState,
+    actor: &Actor,
+    sql: &str,
+    filter: &Where,
+) -> Result<Vec<Row>, ApiError> {
+    let tx = state.db().tenant(actor.account).await?;
+    let rows = tx
+        .query(&sql.replace("{where}", &filter.sql()), &filter.params())
+        .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
 /// Spend and requests per tag over a range, largest first:
 /// `{spend_per_tag: [{name, spend, log_count}]}`.
 #[utoipa::path(get, path = "/global/spend/tags", tag = "spend", params(TagsQuery),
@@ -89,14 +112,7 @@ pub async fn tags(
     {
         filter.push("d.tag = ANY({})", tags);
     }
-    let tx = state.db().tenant(actor.account).await?;
-    let rows = tx
-        .query(
-            &TAGS_SQL.replace("{where}", &filter.sql()),
-            &filter.params(),
-        )
-        .await?;
-    tx.commit().await?;
+    let rows = filtered_rows(&state, &actor, TAGS_SQL, &filter).await?;
     let tags: Vec<Value> = rows
         .iter()
         .map(|row| {
@@ -115,8 +131,7 @@ pub async fn provider(
     actor: Actor,
     Query(query): Query<RangeQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (first, last) = query::day_range(query.start_date.as_deref(), query.end_date.as_deref())?;
-    let filter = days(&actor, first, last, true);
+    let filter = user_days(&actor, &query)?;
     let tx = state.db().tenant(actor.account).await?;
     let rows = json_rows(&tx, PROVIDERS_SQL, &filter).await?;
     tx.commit().await?;
@@ -176,16 +191,8 @@ pub async fn activity(
     actor: Actor,
     Query(query): Query<RangeQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (first, last) = query::day_range(query.start_date.as_deref(), query.end_date.as_deref())?;
-    let filter = days(&actor, first, last, true);
-    let tx = state.db().tenant(actor.account).await?;
-    let rows = tx
-        .query(
-            &ACTIVITY_SQL.replace("{where}", &filter.sql()),
-            &filter.params(),
-        )
-        .await?;
-    tx.commit().await?;
+    let filter = user_days(&actor, &query)?;
+    let rows = filtered_rows(&state, &actor, ACTIVITY_SQL, &filter).await?;
     let (mut requests, mut tokens) = (0_i64, 0_i64);
     let daily: Vec<Value> = rows
         .iter()
@@ -218,16 +225,8 @@ pub async fn activity_by_model(
     actor: Actor,
     Query(query): Query<RangeQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (first, last) = query::day_range(query.start_date.as_deref(), query.end_date.as_deref())?;
-    let filter = days(&actor, first, last, true);
-    let tx = state.db().tenant(actor.account).await?;
-    let rows = tx
-        .query(
-            &MODEL_ACTIVITY_SQL.replace("{where}", &filter.sql()),
-            &filter.params(),
-        )
-        .await?;
-    tx.commit().await?;
+    let filter = user_days(&actor, &query)?;
+    let rows = filtered_rows(&state, &actor, MODEL_ACTIVITY_SQL, &filter).await?;
     let mut groups: BTreeMap<String, GroupActivity> = BTreeMap::new();
     for row in &rows {
         let (group, date, requests, tokens): (String, String, i64, i64) =

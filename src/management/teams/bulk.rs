@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
-use super::members::{Joiner, Member, enroll, is_listed, parse_members, save_members};
-use super::{audit_team, lock_or_404, members, require_team_admin};
+use super::members::{Joiner, Member, add_members, fresh, parse_members};
+use super::{lock_or_404, require_team_admin};
 use crate::AppState;
 use crate::db::TenantTx;
 use crate::management::Actor;
@@ -55,20 +55,6 @@ async fn everyone(tx: &TenantTx) -> Result<Vec<Joiner>, ApiError> {
         .collect())
 }
 
-/// The first of `rows` that names `joiner` (by id, else by email).
-fn find<'a>(rows: &'a [Value], joiner: &Joiner) -> Option<&'a Value> {
-    rows.iter().find(|row| {
-        joiner
-            .user_id
-            .as_deref()
-            .is_some_and(|id| row["user_id"] == id)
-            || joiner
-                .user_email
-                .as_deref()
-                .is_some_and(|email| row["user_email"] == email)
-    })
-}
-
 /// Add many members to a team (unknown users are created), each reported:
 /// `{team_id, results: [{user_id, user_email, success, updated_user,
 /// updated_team_membership | error}], total_requested,
@@ -110,18 +96,11 @@ pub async fn bulk_member_add(
             format!("Maximum {MAX_BATCH} members can be added at once"),
         ));
     }
-    let existing = members(&team);
-    let fresh: Vec<Joiner> = joiners
-        .iter()
-        .filter(|j| !is_listed(&existing, j))
-        .cloned()
-        .collect();
+    let fresh = fresh(&team, &joiners);
     let (updated_team, users, memberships) = if fresh.is_empty() {
         (Value::Null, Vec::new(), Vec::new())
     } else {
-        let enrolled = enroll(&tx, &actor, &team, &fresh, max_budget).await?;
-        let after = save_members(&tx, &team_id, enrolled.members).await?;
-        audit_team(&tx, &actor, "updated", Some(team), Some(after.clone())).await?;
+        let (after, enrolled) = add_members(&tx, &actor, team, &fresh, max_budget).await?;
         (after, enrolled.users, enrolled.memberships)
     };
     tx.commit().await?;
@@ -132,7 +111,7 @@ pub async fn bulk_member_add(
             let added = fresh
                 .iter()
                 .any(|f| f.user_id == joiner.user_id && f.user_email == joiner.user_email);
-            let user = find(&users, joiner);
+            let user = users.iter().find(|u| joiner.is(u));
             let user_id = user
                 .map(|u| u["user_id"].clone())
                 .unwrap_or_else(|| json!(joiner.user_id));

@@ -14,18 +14,28 @@ use crate::AppState;
 use crate::db::TenantTx;
 use crate::management::Actor;
 use crate::management::body::Body;
+use crate::management::members::{Membership, Roles, names, own_budget, parse_list, parse_member};
 use crate::management::rows::{self, Kind};
-use crate::management::users::common::{self, audited, invalid};
+use crate::management::users::common::{self, invalid};
 use crate::management::users::public;
 use crate::proxy::ApiError;
 
-/// Someone to add to a team.
-#[derive(Debug, Clone)]
-pub(super) struct Joiner {
-    /// `admin` or `user`.
-    pub role: String,
-    pub user_id: Option<String>,
-    pub user_email: Option<String>,
+pub(super) use crate::management::members::Joiner;
+
+/// How a team checks a member's role (`user` when none is given).
+const ROLES: Roles = Roles {
+    allowed: &["admin", "user"],
+    default: "user",
+    expected: "expected admin or user",
+};
+
+/// The team's membership row of `user_id`.
+fn membership_of<'a>(team_id: &'a str, user_id: &'a str) -> Membership<'a> {
+    Membership {
+        table: MEMBERSHIP_TABLE,
+        owner: team_id,
+        user: user_id,
+    }
 }
 
 /// A member as `/team/member_add` and `members_with_roles` take it.
@@ -41,54 +51,12 @@ pub struct Member {
     user_email: Option<String>,
 }
 
-fn bad_member(path: &str, problem: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_request_error",
-        format!("invalid request body: {path}: {problem}"),
-    )
-    .with_param(path)
-}
-
-fn parse_member(value: &Value, path: &str) -> Result<Joiner, ApiError> {
-    let Value::Object(member) = value else {
-        return Err(bad_member(path, "expected an object"));
-    };
-    let text = |name: &str| -> Result<Option<String>, ApiError> {
-        match member.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(bad_member(&format!("{path}.{name}"), "expected a string")),
-        }
-    };
-    let role = text("role")?.unwrap_or_else(|| "user".into());
-    if role != "admin" && role != "user" {
-        return Err(bad_member(
-            &format!("{path}.role"),
-            "expected admin or user",
-        ));
-    }
-    let (user_id, user_email) = (text("user_id")?, text("user_email")?);
-    if user_id.is_none() && user_email.is_none() {
-        return Err(bad_member(path, "user_id or user_email is required"));
-    }
-    Ok(Joiner {
-        role,
-        user_id,
-        user_email,
-    })
-}
-
 /// One member or a list of them.
 pub(super) fn parse_members(value: Option<&Value>, path: &str) -> Result<Vec<Joiner>, ApiError> {
     match value {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| parse_member(item, &format!("{path}[{i}]")))
-            .collect(),
-        Some(item) => Ok(vec![parse_member(item, path)?]),
+        Some(Value::Array(items)) => parse_list(items, path, &ROLES),
+        Some(item) => Ok(vec![parse_member(item, path, &ROLES)?]),
     }
 }
 
@@ -133,17 +101,10 @@ async fn upsert_membership(
     } else {
         "created"
     };
-    let id = format!("{team_id}:{user_id}");
-    audited(
-        tx,
-        actor,
-        action,
-        MEMBERSHIP_TABLE,
-        &id,
-        before,
-        Some(after.clone()),
-    )
-    .await?;
+    let audit = membership_of(team_id, user_id);
+    audit
+        .record(tx, actor, action, before, Some(after.clone()))
+        .await?;
     Ok(after)
 }
 
@@ -185,11 +146,7 @@ pub(super) async fn enroll(
             .await?
             .unwrap_or(user);
         let budget = match max_budget_in_team {
-            Some(max) => {
-                let mut fields = Map::new();
-                fields.insert("max_budget".into(), json!(max));
-                Some(common::create_budget(tx, actor, fields).await?)
-            }
+            Some(max) => Some(own_budget(tx, actor, max).await?),
             None => None,
         };
         let budget_id = budget
@@ -278,20 +235,14 @@ async fn drop_memberships(
         .await?;
     for row in deleted {
         let membership: Value = row.get(0);
-        let id = format!(
-            "{}:{user_id}",
-            membership["team_id"].as_str().unwrap_or_default()
-        );
-        audited(
-            tx,
-            actor,
-            "deleted",
-            MEMBERSHIP_TABLE,
-            &id,
-            Some(membership),
-            None,
-        )
-        .await?;
+        let team_id = membership["team_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let audit = membership_of(&team_id, user_id);
+        audit
+            .record(tx, actor, "deleted", Some(membership), None)
+            .await?;
     }
     Ok(())
 }
@@ -332,18 +283,32 @@ pub struct MemberAddRequest {
     max_budget_in_team: Option<f64>,
 }
 
-/// True when `joiner` is already in `members_with_roles`, by id or email.
-pub(super) fn is_listed(members: &[Value], joiner: &Joiner) -> bool {
-    members.iter().any(|m| {
-        joiner
-            .user_id
-            .as_deref()
-            .is_some_and(|id| m["user_id"] == id)
-            || joiner
-                .user_email
-                .as_deref()
-                .is_some_and(|email| m["user_email"] == email)
-    })
+/// The `joiners` not yet in the team's `members_with_roles` (by id or
+/// email).
+pub(super) fn fresh(team: &Value, joiners: &[Joiner]) -> Vec<Joiner> {
+    let existing = members(team);
+    joiners
+        .iter()
+        .filter(|j| !existing.iter().any(|m| j.is(m)))
+        .cloned()
+        .collect()
+}
+
+/// Enrolls `joiners` (none of them in the team yet), stores the team's new
+/// `members_with_roles` and audits the team; returns the team row after.
+pub(super) async fn add_members(
+    tx: &TenantTx,
+    actor: &Actor,
+    team: Value,
+    joiners: &[Joiner],
+    max_budget_in_team: Option<f64>,
+) -> Result<(Value, Enrolled), ApiError> {
+    let team_id = team["team_id"].as_str().unwrap_or_default().to_owned();
+    let mut enrolled = enroll(tx, actor, &team, joiners, max_budget_in_team).await?;
+    let roster = std::mem::take(&mut enrolled.members);
+    let after = save_members(tx, &team_id, roster).await?;
+    audit_team(tx, actor, "updated", Some(team), Some(after.clone())).await?;
+    Ok((after, enrolled))
 }
 
 fn already_in_team(message: String) -> ApiError {
@@ -375,14 +340,9 @@ pub async fn member_add(
     let tx = state.db().tenant(actor.account).await?;
     let team = lock_or_404(&tx, &team_id).await?;
     require_team_admin(&team, &actor, "/team/member_add")?;
-    let existing = members(&team);
-    let fresh: Vec<Joiner> = joiners
-        .iter()
-        .filter(|j| !is_listed(&existing, j))
-        .cloned()
-        .collect();
+    let fresh = fresh(&team, &joiners);
     if fresh.is_empty() {
-        let existing = Value::Array(existing.clone());
+        let existing = Value::Array(members(&team));
         return Err(already_in_team(
             match (body.get("member"), joiners.first()) {
                 (Some(Value::Array(_)), _) | (_, None) => {
@@ -396,9 +356,7 @@ pub async fn member_add(
             },
         ));
     }
-    let enrolled = enroll(&tx, &actor, &team, &fresh, max_budget).await?;
-    let after = save_members(&tx, &team_id, enrolled.members).await?;
-    audit_team(&tx, &actor, "updated", Some(team), Some(after.clone())).await?;
+    let (after, enrolled) = add_members(&tx, &actor, team, &fresh, max_budget).await?;
     tx.commit().await?;
     let mut response = after;
     response["updated_users"] = Value::Array(enrolled.users);
@@ -437,13 +395,7 @@ pub async fn member_delete(
     let tx = state.db().tenant(actor.account).await?;
     let team = lock_or_404(&tx, &body.team_id).await?;
     require_team_admin(&team, &actor, "/team/member_delete")?;
-    let matches = |m: &Value| {
-        body.user_id.as_deref().is_some_and(|id| m["user_id"] == id)
-            || body
-                .user_email
-                .as_deref()
-                .is_some_and(|email| m["user_email"] == email)
-    };
+    let matches = |m: &Value| names(m, body.user_id.as_deref(), body.user_email.as_deref());
     let (removed, remaining): (Vec<Value>, Vec<Value>) =
         members(&team).into_iter().partition(matches);
     if removed.is_empty() {

@@ -6,7 +6,10 @@ use alchemi::db::AccountId;
 use reqwest::Method;
 use serde_json::json;
 
-use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
+use super::{
+    actions, admin_delete, admin_get, admin_post, admin_put, audit_rows, call_as, get_as,
+    key_with_role, two_accounts,
+};
 use crate::common::app::TestApp;
 use crate::common::mock_llm::MockLlm;
 
@@ -42,12 +45,11 @@ async fn access_groups_grant_their_models_and_every_change_is_audited() {
     let key = app.add_key(account, json!({"models": ["beta"]})).await;
     assert_eq!(chat(&app, &key, "m1").await, 401);
 
-    let (status, created) = admin_call(
+    let (status, created) = admin_post(
         &app,
         account,
-        Method::POST,
         "/access_group/new",
-        Some(json!({"access_group": "beta", "model_names": ["m1"], "description": "early access"})),
+        json!({"access_group": "beta", "model_names": ["m1"], "description": "early access"}),
     )
     .await;
     assert_eq!(status, 200, "{created}");
@@ -58,7 +60,7 @@ async fn access_groups_grant_their_models_and_every_change_is_audited() {
     assert_eq!(chat(&app, &key, "m1").await, 200);
     assert_eq!(chat(&app, &key, "m2").await, 401);
 
-    let (status, listed) = admin_call(&app, account, Method::GET, "/access_group/list", None).await;
+    let (status, listed) = admin_get(&app, account, "/access_group/list").await;
     assert_eq!(status, 200, "{listed}");
     let groups = listed["access_groups"].as_array().unwrap();
     assert_eq!(groups.len(), 1);
@@ -67,17 +69,16 @@ async fn access_groups_grant_their_models_and_every_change_is_audited() {
         "/access_group/beta/info".to_owned(),
         format!("/access_group/{id}/info"),
     ] {
-        let (status, info) = admin_call(&app, account, Method::GET, &path, None).await;
+        let (status, info) = admin_get(&app, account, &path).await;
         assert_eq!(status, 200, "{info}");
         assert_eq!(info["description"], "early access");
     }
 
-    let (status, updated) = admin_call(
+    let (status, updated) = admin_put(
         &app,
         account,
-        Method::PUT,
         "/access_group/beta/update",
-        Some(json!({"model_names": ["m1", "m2"]})),
+        json!({"model_names": ["m1", "m2"]}),
     )
     .await;
     assert_eq!(status, 200, "{updated}");
@@ -88,14 +89,7 @@ async fn access_groups_grant_their_models_and_every_change_is_audited() {
         "the proxy sees the change at once"
     );
 
-    let (status, deleted) = admin_call(
-        &app,
-        account,
-        Method::DELETE,
-        "/access_group/beta/delete",
-        None,
-    )
-    .await;
+    let (status, deleted) = admin_delete(&app, account, "/access_group/beta/delete").await;
     assert_eq!(status, 200, "{deleted}");
     assert_eq!(deleted["access_group"], "beta");
     assert_eq!(deleted["models_updated"], 2);
@@ -120,28 +114,15 @@ async fn groups_declared_by_deployments_are_listed_and_teams_can_be_assigned() {
     let mock = MockLlm::start().await;
     let account = app.test.create_account("groups").await;
     models(&app, account, &mock, &["m1"]).await;
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/model/new",
-        Some(json!({"model_name": "m3", "litellm_params": {"model": "openai/gpt-4o", "api_base": mock.api_base()}, "model_info": {"access_groups": ["declared"]}})),
-    )
+    let (status, _) = admin_post(&app, account, "/model/new", json!({"model_name": "m3", "litellm_params": {"model": "openai/gpt-4o", "api_base": mock.api_base()}, "model_info": {"access_groups": ["declared"]}}))
     .await;
     assert_eq!(status, 200);
-    let (_, listed) = admin_call(&app, account, Method::GET, "/access_group/list", None).await;
+    let (_, listed) = admin_get(&app, account, "/access_group/list").await;
     let declared = &listed["access_groups"][0];
     assert_eq!(declared["access_group"], "declared");
     assert_eq!(declared["model_names"], json!(["m3"]));
     assert!(declared["access_group_id"].is_null());
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/access_group/declared/info",
-        None,
-    )
-    .await;
+    let (status, _) = admin_get(&app, account, "/access_group/declared/info").await;
     assert_eq!(status, 200);
 
     app.insert(
@@ -149,12 +130,11 @@ async fn groups_declared_by_deployments_are_listed_and_teams_can_be_assigned() {
         &json!({"account_id": account.uuid(), "team_id": "t-1"}),
     )
     .await;
-    let (status, created) = admin_call(
+    let (status, created) = admin_post(
         &app,
         account,
-        Method::POST,
         "/access_group/new",
-        Some(json!({"access_group": "team-only", "model_names": ["m1"], "assigned_team_ids": ["t-1"]})),
+        json!({"access_group": "team-only", "model_names": ["m1"], "assigned_team_ids": ["t-1"]}),
     )
     .await;
     assert_eq!(status, 200, "{created}");
@@ -171,12 +151,11 @@ async fn groups_declared_by_deployments_are_listed_and_teams_can_be_assigned() {
         &json!({"account_id": account.uuid(), "team_id": "t-2", "models": ["no-such-model"]}),
     )
     .await;
-    let (status, _) = admin_call(
+    let (status, _) = admin_put(
         &app,
         account,
-        Method::PUT,
         "/access_group/team-only/update",
-        Some(json!({"assigned_team_ids": ["t-1", "t-2"]})),
+        json!({"assigned_team_ids": ["t-1", "t-2"]}),
     )
     .await;
     assert_eq!(status, 200);
@@ -219,32 +198,22 @@ async fn bad_input_names_the_field() {
         ),
     ];
     for (body, expected, param) in cases {
-        let (status, answer) =
-            admin_call(&app, account, Method::POST, "/access_group/new", Some(body)).await;
+        let (status, answer) = admin_post(&app, account, "/access_group/new", body).await;
         assert_eq!(status, expected, "{answer}");
         assert_eq!(answer["error"]["param"], param, "{answer}");
     }
-    let (_, answer) = admin_call(
+    let (_, answer) = admin_post(
         &app,
         account,
-        Method::POST,
         "/access_group/new",
-        Some(json!({"access_group": "g", "model_names": ["nope", "m1"]})),
+        json!({"access_group": "g", "model_names": ["nope", "m1"]}),
     )
     .await;
     assert_eq!(answer["error"]["message"], "Model(s) not found: nope");
     let body = json!({"access_group": "g", "model_names": ["m1", "openai/*"]});
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/access_group/new",
-        Some(body.clone()),
-    )
-    .await;
+    let (status, _) = admin_post(&app, account, "/access_group/new", body.clone()).await;
     assert_eq!(status, 200);
-    let (status, _) =
-        admin_call(&app, account, Method::POST, "/access_group/new", Some(body)).await;
+    let (status, _) = admin_post(&app, account, "/access_group/new", body).await;
     assert_eq!(status, 409);
     assert_eq!(
         audit_rows(&app, account, "LiteLLM_AccessGroupTable")
@@ -260,45 +229,40 @@ async fn another_accounts_groups_are_not_found_and_viewers_cannot_write() {
     let mock = MockLlm::start().await;
     let (a, b) = two_accounts(&app).await;
     models(&app, b, &mock, &["m1"]).await;
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         b,
-        Method::POST,
         "/access_group/new",
-        Some(json!({"access_group": "theirs", "model_names": ["m1"]})),
+        json!({"access_group": "theirs", "model_names": ["m1"]}),
     )
     .await;
     assert_eq!(status, 200);
 
-    let (status, _) = admin_call(&app, a, Method::GET, "/access_group/theirs/info", None).await;
+    let (status, _) = admin_get(&app, a, "/access_group/theirs/info").await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
+    let (status, _) = admin_put(
         &app,
         a,
-        Method::PUT,
         "/access_group/theirs/update",
-        Some(json!({"description": "x"})),
+        json!({"description": "x"}),
     )
     .await;
     assert_eq!(status, 404);
-    let (status, _) =
-        admin_call(&app, a, Method::DELETE, "/access_group/theirs/delete", None).await;
+    let (status, _) = admin_delete(&app, a, "/access_group/theirs/delete").await;
     assert_eq!(status, 404);
-    let (_, listed) = admin_call(&app, a, Method::GET, "/access_group/list", None).await;
+    let (_, listed) = admin_get(&app, a, "/access_group/list").await;
     assert!(listed["access_groups"].as_array().unwrap().is_empty());
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         a,
-        Method::POST,
         "/access_group/new",
-        Some(json!({"access_group": "g", "model_names": ["m1"]})),
+        json!({"access_group": "g", "model_names": ["m1"]}),
     )
     .await;
     assert_eq!(status, 400, "B's models do not exist in A");
 
     let viewer = key_with_role(&app, b, "viewer", "proxy_admin_viewer").await;
-    let (status, listed) =
-        call_as(&app, &viewer, None, Method::GET, "/access_group/list", None).await;
+    let (status, listed) = get_as(&app, &viewer, "/access_group/list").await;
     assert_eq!(status, 200);
     assert_eq!(listed["access_groups"].as_array().unwrap().len(), 1);
     let (status, _) = call_as(
@@ -312,6 +276,6 @@ async fn another_accounts_groups_are_not_found_and_viewers_cannot_write() {
     .await;
     assert_eq!(status, 401);
     let user = key_with_role(&app, b, "user", "internal_user").await;
-    let (status, _) = call_as(&app, &user, None, Method::GET, "/access_group/list", None).await;
+    let (status, _) = get_as(&app, &user, "/access_group/list").await;
     assert_eq!(status, 401);
 }

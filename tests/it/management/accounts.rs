@@ -8,7 +8,7 @@ use alchemi::db::AccountId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{actions, audit_rows, call_as, key_with_role};
+use super::{actions, audit_rows, call_as, get_as, key_with_role};
 use crate::common::app::{MASTER_KEY, TestApp};
 
 const ACCOUNTS: &str = "Alchemi_AccountTable";
@@ -374,7 +374,7 @@ async fn the_master_key_cannot_act_in_an_unknown_account() {
     assert_eq!(status, 401);
     // The same answer: nothing tells a missing account from a suspended one.
     assert_eq!(unknown_answer, suspended_answer);
-    let (status, _) = call_as(&app, MASTER_KEY, None, Method::GET, "/budget/list", None).await;
+    let (status, _) = get_as(&app, MASTER_KEY, "/budget/list").await;
     assert_eq!(status, 200);
 }
 

@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::admin_call;
+use super::admin_get;
 use super::spend::{CALL, hash, world};
 
 fn keys(object: &Value) -> Vec<&str> {
@@ -155,7 +155,7 @@ async fn user_activity_has_litellms_shape_figures_and_pages() {
     assert_eq!(own["metadata"]["total_api_requests"], 2);
 
     // Another account sees its own calls only.
-    let (_, theirs) = admin_call(&w.app, w.b, Method::GET, &path, None).await;
+    let (_, theirs) = admin_get(&w.app, w.b, &path).await;
     assert_eq!(theirs["metadata"]["total_spend"], 2.0 * CALL);
     assert_eq!(
         keys(&theirs["results"][0]["breakdown"]["api_keys"]),
@@ -251,12 +251,10 @@ async fn team_organization_customer_and_tag_activity() {
         .get_as(&w.bob, &format!("/team/daily/activity?{range}"))
         .await;
     assert_eq!(none["results"], json!([]));
-    let (_, theirs) = admin_call(
+    let (_, theirs) = admin_get(
         &w.app,
         w.b,
-        Method::GET,
         &format!("/team/daily/activity?{range}&team_ids=team-1"),
-        None,
     )
     .await;
     assert_eq!(theirs["results"], json!([]));
@@ -315,14 +313,7 @@ async fn team_organization_customer_and_tag_activity() {
         .get_as(&w.viewer, &format!("/customer/daily/activity?{range}"))
         .await;
     assert_eq!(status, 200);
-    let (_, theirs) = admin_call(
-        &w.app,
-        w.b,
-        Method::GET,
-        &format!("/customer/daily/activity?{range}"),
-        None,
-    )
-    .await;
+    let (_, theirs) = admin_get(&w.app, w.b, &format!("/customer/daily/activity?{range}")).await;
     assert_eq!(
         keys(&theirs["results"][0]["breakdown"]["entities"]),
         ["cust-b"]

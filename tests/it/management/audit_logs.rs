@@ -2,10 +2,9 @@
 //! made through the management API leave, filtered and paged, for admins
 //! and viewers only, and never another account's.
 
-use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{admin_call, call_as, key_with_role};
+use super::{admin_get, admin_post, get_as, key_with_role, post_as};
 use crate::common::app::TestApp;
 
 fn actions(entries: &Value) -> Vec<&str> {
@@ -28,44 +27,21 @@ async fn the_audit_trail_is_filtered_paged_and_kept_to_its_account() {
 
     // Four changes in A (three by the master key, one by ann), one in B.
     let budget = |id: &str| json!({"budget_id": id, "max_budget": 1.0});
-    let (status, _) = admin_call(&app, a, Method::POST, "/budget/new", Some(budget("b-1"))).await;
+    let (status, _) = admin_post(&app, a, "/budget/new", budget("b-1")).await;
     assert_eq!(status, 200);
-    admin_call(
+    admin_post(
         &app,
         a,
-        Method::POST,
         "/budget/update",
-        Some(json!({"budget_id": "b-1", "max_budget": 2.0})),
+        json!({"budget_id": "b-1", "max_budget": 2.0}),
     )
     .await;
-    admin_call(
-        &app,
-        a,
-        Method::POST,
-        "/budget/delete",
-        Some(json!({"id": "b-1"})),
-    )
-    .await;
-    let (status, _) = call_as(
-        &app,
-        &ann,
-        None,
-        Method::POST,
-        "/budget/new",
-        Some(budget("b-2")),
-    )
-    .await;
+    admin_post(&app, a, "/budget/delete", json!({"id": "b-1"})).await;
+    let (status, _) = post_as(&app, &ann, "/budget/new", budget("b-2")).await;
     assert_eq!(status, 200);
-    admin_call(
-        &app,
-        b,
-        Method::POST,
-        "/budget/new",
-        Some(budget("b-theirs")),
-    )
-    .await;
+    admin_post(&app, b, "/budget/new", budget("b-theirs")).await;
 
-    let (status, body) = admin_call(&app, a, Method::GET, "/audit/logs", None).await;
+    let (status, body) = admin_get(&app, a, "/audit/logs").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["total"], 4);
     assert_eq!(body["limit"], 100);
@@ -92,7 +68,7 @@ async fn the_audit_trail_is_filtered_paged_and_kept_to_its_account() {
     let logs = |query: &str| {
         let path = format!("/audit/logs?{query}");
         let app = &app;
-        async move { admin_call(app, a, Method::GET, &path, None).await }
+        async move { admin_get(app, a, &path).await }
     };
     let (_, created) = logs("action=created").await;
     assert_eq!(created["total"], 2);
@@ -121,7 +97,7 @@ async fn the_audit_trail_is_filtered_paged_and_kept_to_its_account() {
     let page = |query: &str| {
         let path = format!("/audit?{query}");
         let app = &app;
-        async move { admin_call(app, a, Method::GET, &path, None).await }
+        async move { admin_get(app, a, &path).await }
     };
     let (status, first) = page("page_size=3").await;
     assert_eq!(status, 200, "{first}");
@@ -159,42 +135,33 @@ async fn the_audit_trail_is_filtered_paged_and_kept_to_its_account() {
 
     // One entry; another account's reads as missing.
     let id = newest["id"].as_str().unwrap();
-    let (status, entry) = admin_call(&app, a, Method::GET, &format!("/audit/{id}"), None).await;
+    let (status, entry) = admin_get(&app, a, &format!("/audit/{id}")).await;
     assert_eq!(status, 200, "{entry}");
     assert_eq!(&entry, newest);
-    let (_, theirs) = admin_call(&app, b, Method::GET, "/audit/logs", None).await;
+    let (_, theirs) = admin_get(&app, b, "/audit/logs").await;
     assert_eq!(theirs["total"], 1);
     assert_eq!(theirs["logs"][0]["object_id"], "b-theirs");
     let their_id = theirs["logs"][0]["id"].as_str().unwrap();
-    let (status, answer) =
-        admin_call(&app, a, Method::GET, &format!("/audit/{their_id}"), None).await;
+    let (status, answer) = admin_get(&app, a, &format!("/audit/{their_id}")).await;
     assert_eq!(status, 404, "{answer}");
     assert_eq!(
         answer["error"]["message"],
         format!("Audit log with ID {their_id} not found")
     );
-    let (_, missing) = admin_call(&app, a, Method::GET, "/audit?object_id=b-theirs", None).await;
+    let (_, missing) = admin_get(&app, a, "/audit?object_id=b-theirs").await;
     assert_eq!(missing["total"], 0);
 
     // Viewers read the trail; internal users do not.
-    let (status, _) = call_as(&app, &viewer, None, Method::GET, "/audit/logs", None).await;
+    let (status, _) = get_as(&app, &viewer, "/audit/logs").await;
     assert_eq!(status, 200);
-    let (status, _) = call_as(
-        &app,
-        &viewer,
-        None,
-        Method::GET,
-        &format!("/audit/{id}"),
-        None,
-    )
-    .await;
+    let (status, _) = get_as(&app, &viewer, &format!("/audit/{id}")).await;
     assert_eq!(status, 200);
     for path in [
         "/audit/logs".to_owned(),
         "/audit".to_owned(),
         format!("/audit/{id}"),
     ] {
-        let (status, answer) = call_as(&app, &user, None, Method::GET, &path, None).await;
+        let (status, answer) = get_as(&app, &user, &path).await;
         assert_eq!(status, 401, "{path}: {answer}");
         assert_eq!(answer["error"]["type"], "auth_error");
     }

@@ -6,7 +6,10 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{admin_call, audit_rows, call_as, key_with_role, two_accounts};
+use super::{
+    admin_call, admin_get, admin_post, audit_rows, call_as, get_as, key_with_role, post_as,
+    two_accounts,
+};
 use crate::common::app::TestApp;
 
 async fn one(app: &TestApp, sql: &str) -> Value {
@@ -20,13 +23,7 @@ async fn users_are_updated_in_bulk_each_on_its_own() {
     let app = TestApp::spawn().await;
     let (a, b) = two_accounts(&app).await;
     for (account, user) in [(a, "u1"), (a, "u2"), (b, "theirs")] {
-        let (status, body) = admin_call(
-            &app,
-            account,
-            Method::POST,
-            "/user/new",
-            Some(json!({"user_id": user, "user_email": format!("{user}@x.io"), "auto_create_key": false})),
-        )
+        let (status, body) = admin_post(&app, account, "/user/new", json!({"user_id": user, "user_email": format!("{user}@x.io"), "auto_create_key": false}))
         .await;
         assert_eq!(status, 200, "{body}");
     }
@@ -34,17 +31,16 @@ async fn users_are_updated_in_bulk_each_on_its_own() {
     let ivy = key_with_role(&app, a, "ivy", "internal_user").await;
 
     // By id and by email; an unknown user and another account's fail alone.
-    let (status, body) = admin_call(
+    let (status, body) = admin_post(
         &app,
         a,
-        Method::POST,
         "/user/bulk_update",
-        Some(json!({"users": [
+        json!({"users": [
             {"user_id": "u1", "max_budget": 10.0},
             {"user_email": "u2@x.io", "user_role": "internal_user_viewer"},
             {"user_id": "theirs", "max_budget": 99.0},
             {"user_id": "u1", "user_role": "emperor"},
-        ]})),
+        ]}),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -74,12 +70,11 @@ async fn users_are_updated_in_bulk_each_on_its_own() {
     assert_eq!(theirs["max_budget"], Value::Null);
 
     // Every user of the account, one audit row each; B untouched.
-    let (status, body) = admin_call(
+    let (status, body) = admin_post(
         &app,
         a,
-        Method::POST,
         "/user/bulk_update",
-        Some(json!({"all_users": true, "user_updates": {"tpm_limit": 77, "user_id": "ignored"}})),
+        json!({"all_users": true, "user_updates": {"tpm_limit": 77, "user_id": "ignored"}}),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -115,39 +110,28 @@ async fn users_are_updated_in_bulk_each_on_its_own() {
     );
 
     // Viewers change nothing; an internal user only themselves.
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &viewer,
-        None,
-        Method::POST,
         "/user/bulk_update",
-        Some(json!({"users": [{"user_id": "viv", "user_alias": "v"}]})),
+        json!({"users": [{"user_id": "viv", "user_alias": "v"}]}),
     )
     .await;
     assert_eq!(status, 401);
-    let (status, body) = call_as(
-        &app,
-        &ivy,
-        None,
-        Method::POST,
-        "/user/bulk_update",
-        Some(json!({"users": [{"user_id": "ivy", "user_alias": "me"}, {"user_id": "u1", "user_alias": "not me"}]})),
-    )
+    let (status, body) = post_as(&app, &ivy, "/user/bulk_update", json!({"users": [{"user_id": "ivy", "user_alias": "me"}, {"user_id": "u1", "user_alias": "not me"}]}))
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["results"][0]["success"], true);
     assert_eq!(body["results"][1]["success"], false);
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &ivy,
-        None,
-        Method::POST,
         "/user/bulk_update",
-        Some(json!({"all_users": true, "user_updates": {"user_alias": "all"}})),
+        json!({"all_users": true, "user_updates": {"user_alias": "all"}}),
     )
     .await;
     assert_eq!(status, 401);
-    let (status, _) = admin_call(&app, a, Method::POST, "/user/bulk_update", Some(json!({}))).await;
+    let (status, _) = admin_post(&app, a, "/user/bulk_update", json!({})).await;
     assert_eq!(status, 400);
 }
 
@@ -156,13 +140,7 @@ async fn members_are_added_to_a_team_in_bulk() {
     let app = TestApp::spawn().await;
     let (a, b) = two_accounts(&app).await;
     for account in [a, b] {
-        let (status, body) = admin_call(
-            &app,
-            account,
-            Method::POST,
-            "/team/new",
-            Some(json!({"team_id": "crew", "members_with_roles": [{"role": "admin", "user_id": "lead"}]})),
-        )
+        let (status, body) = admin_post(&app, account, "/team/new", json!({"team_id": "crew", "members_with_roles": [{"role": "admin", "user_id": "lead"}]}))
         .await;
         assert_eq!(status, 200, "{body}");
     }
@@ -170,19 +148,15 @@ async fn members_are_added_to_a_team_in_bulk() {
     let viewer = key_with_role(&app, a, "viv", "proxy_admin_viewer").await;
 
     // The team admin adds a new user, an email and an existing member.
-    let (status, body) = call_as(
+    let (status, body) = post_as(
         &app,
         &lead,
-        None,
-        Method::POST,
         "/team/bulk_member_add",
-        Some(
-            json!({"team_id": "crew", "max_budget_in_team": 5.0, "members": [
-                {"role": "user", "user_id": "new-1"},
-                {"role": "admin", "user_email": "two@x.io"},
-                {"role": "user", "user_id": "lead"},
-            ]}),
-        ),
+        json!({"team_id": "crew", "max_budget_in_team": 5.0, "members": [
+            {"role": "user", "user_id": "new-1"},
+            {"role": "admin", "user_email": "two@x.io"},
+            {"role": "user", "user_id": "lead"},
+        ]}),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -215,22 +189,19 @@ async fn members_are_added_to_a_team_in_bulk() {
     assert_eq!(members["n"], 3);
 
     // all_users is the account admin's; it adds every user not yet in.
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &lead,
-        None,
-        Method::POST,
         "/team/bulk_member_add",
-        Some(json!({"team_id": "crew", "all_users": true})),
+        json!({"team_id": "crew", "all_users": true}),
     )
     .await;
     assert_eq!(status, 401);
-    let (status, body) = admin_call(
+    let (status, body) = admin_post(
         &app,
         a,
-        Method::POST,
         "/team/bulk_member_add",
-        Some(json!({"team_id": "crew", "all_users": true})),
+        json!({"team_id": "crew", "all_users": true}),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -252,17 +223,15 @@ async fn members_are_added_to_a_team_in_bulk() {
     );
 
     // Viewers and other accounts' teams are refused; B's team is intact.
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &viewer,
-        None,
-        Method::POST,
         "/team/bulk_member_add",
-        Some(json!({"team_id": "crew", "members": [{"role": "user", "user_id": "x"}]})),
+        json!({"team_id": "crew", "members": [{"role": "user", "user_id": "x"}]}),
     )
     .await;
     assert_eq!(status, 403);
-    let (_, b_team) = admin_call(&app, b, Method::GET, "/team/info?team_id=crew", None).await;
+    let (_, b_team) = admin_get(&app, b, "/team/info?team_id=crew").await;
     assert_eq!(
         b_team["team_info"]["members_with_roles"]
             .as_array()
@@ -271,21 +240,19 @@ async fn members_are_added_to_a_team_in_bulk() {
         1
     );
     let c = app.test.create_account("c").await;
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         c,
-        Method::POST,
         "/team/bulk_member_add",
-        Some(json!({"team_id": "crew", "members": [{"role": "user", "user_id": "x"}]})),
+        json!({"team_id": "crew", "members": [{"role": "user", "user_id": "x"}]}),
     )
     .await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         a,
-        Method::POST,
         "/team/bulk_member_add",
-        Some(json!({"team_id": "crew", "members": []})),
+        json!({"team_id": "crew", "members": []}),
     )
     .await;
     assert_eq!(status, 400);
@@ -296,12 +263,11 @@ async fn team_logging_callbacks_keep_their_secrets_sealed() {
     let app = TestApp::spawn().await;
     let (a, b) = two_accounts(&app).await;
     for account in [a, b] {
-        let (status, _) = admin_call(
+        let (status, _) = admin_post(
             &app,
             account,
-            Method::POST,
             "/team/new",
-            Some(json!({"team_id": "obs", "members_with_roles": [{"role": "user", "user_id": "mem"}]})),
+            json!({"team_id": "obs", "members_with_roles": [{"role": "user", "user_id": "mem"}]}),
         )
         .await;
         assert_eq!(status, 200);
@@ -316,14 +282,7 @@ async fn team_logging_callbacks_keep_their_secrets_sealed() {
         "callback_vars": {"langfuse_public_key": "pk-lf-1", "langfuse_secret_key": "sk-lf-secret",
                           "langfuse_host": "https://lf.example"},
     });
-    let (status, body) = admin_call(
-        &app,
-        a,
-        Method::POST,
-        "/team/obs/callback",
-        Some(add.clone()),
-    )
-    .await;
+    let (status, body) = admin_post(&app, a, "/team/obs/callback", add.clone()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "success");
     let settings = &body["data"]["metadata"]["callback_settings"];
@@ -359,22 +318,20 @@ async fn team_logging_callbacks_keep_their_secrets_sealed() {
     assert!(!last.to_string().contains("enc:v1:"));
 
     // Adding it again is refused; a failure callback of the same name is not.
-    let (status, body) = admin_call(&app, a, Method::POST, "/team/obs/callback", Some(add)).await;
+    let (status, body) = admin_post(&app, a, "/team/obs/callback", add).await;
     assert_eq!(status, 400, "{body}");
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         a,
-        Method::POST,
         "/team/obs/callback",
-        Some(json!({"callback_name": "langfuse", "callback_type": "failure", "callback_vars": {}})),
+        json!({"callback_name": "langfuse", "callback_type": "failure", "callback_vars": {}}),
     )
     .await;
     assert_eq!(status, 200);
 
     // Members and viewers read (secrets redacted); outsiders do not.
     for key in [&member, &viewer] {
-        let (status, body) =
-            call_as(&app, key, None, Method::GET, "/team/obs/callback", None).await;
+        let (status, body) = get_as(&app, key, "/team/obs/callback").await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["data"]["success_callbacks"], json!(["langfuse"]));
         assert_eq!(body["data"]["failure_callbacks"], json!(["langfuse"]));
@@ -387,15 +344,7 @@ async fn team_logging_callbacks_keep_their_secrets_sealed() {
             "<redacted>"
         );
     }
-    let (status, _) = call_as(
-        &app,
-        &outsider,
-        None,
-        Method::GET,
-        "/team/obs/callback",
-        None,
-    )
-    .await;
+    let (status, _) = get_as(&app, &outsider, "/team/obs/callback").await;
     assert_eq!(status, 403);
 
     // Only admins change them; disabling clears both lists.
@@ -414,12 +363,12 @@ async fn team_logging_callbacks_keep_their_secrets_sealed() {
     let (status, body) = admin_call(&app, a, Method::POST, "/team/obs/disable_logging", None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["message"], "Logging disabled for team obs");
-    let (_, read) = admin_call(&app, a, Method::GET, "/team/obs/callback", None).await;
+    let (_, read) = admin_get(&app, a, "/team/obs/callback").await;
     assert_eq!(read["data"]["success_callbacks"], json!([]));
     assert_eq!(read["data"]["failure_callbacks"], json!([]));
 
     // Account B's team of the same id is another team.
-    let (_, theirs) = admin_call(&app, b, Method::GET, "/team/obs/callback", None).await;
+    let (_, theirs) = admin_get(&app, b, "/team/obs/callback").await;
     assert_eq!(theirs["data"]["success_callbacks"], json!([]));
     let c = app.test.create_account("c").await;
     for (method, path) in [
@@ -429,12 +378,11 @@ async fn team_logging_callbacks_keep_their_secrets_sealed() {
         let (status, _) = admin_call(&app, c, method, path, None).await;
         assert_eq!(status, 404, "{path}");
     }
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         c,
-        Method::POST,
         "/team/obs/callback",
-        Some(json!({"callback_name": "langsmith", "callback_vars": {}})),
+        json!({"callback_name": "langsmith", "callback_vars": {}}),
     )
     .await;
     assert_eq!(status, 404);

@@ -2,10 +2,11 @@
 //! default models; blocking that the proxy obeys; audit rows; and nothing
 //! reachable across accounts.
 
-use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
+use super::{
+    actions, admin_get, admin_post, audit_rows, get_as, key_with_role, post_as, two_accounts,
+};
 use crate::common::app::TestApp;
 use crate::common::mock_llm::MockLlm;
 
@@ -15,28 +16,16 @@ async fn customers_are_managed_under_both_prefixes() {
     let account = app.test.create_account("customers").await;
     app.add_model(account, "gpt-4o-eu", json!({"model": "openai/gpt-4o"}))
         .await;
-    let (status, created) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/customer/new",
-        Some(json!({"user_id": "c-1", "alias": "Shop", "max_budget": 3.0, "rpm_limit": 10, "budget_duration": "1d",
-                    "allowed_model_region": "eu", "default_model": "gpt-4o-eu"})),
-    )
+    let (status, created) = admin_post(&app, account, "/customer/new", json!({"user_id": "c-1", "alias": "Shop", "max_budget": 3.0, "rpm_limit": 10, "budget_duration": "1d",
+                    "allowed_model_region": "eu", "default_model": "gpt-4o-eu"}))
     .await;
     assert_eq!(status, 200, "{created}");
     assert_eq!(created["litellm_budget_table"]["max_budget"], 3.0);
     assert_eq!(created["litellm_budget_table"]["rpm_limit"], 10);
     assert!(created["litellm_budget_table"]["budget_reset_at"].is_string());
     assert_eq!(created["blocked"], false);
-    let (status, answer) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/end_user/new",
-        Some(json!({"user_id": "c-1"})),
-    )
-    .await;
+    let (status, answer) =
+        admin_post(&app, account, "/end_user/new", json!({"user_id": "c-1"})).await;
     assert_eq!(status, 400, "{answer}");
     assert!(
         answer["error"]["message"]
@@ -44,47 +33,26 @@ async fn customers_are_managed_under_both_prefixes() {
             .unwrap()
             .starts_with("Customer already exists")
     );
-    let (status, bare) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/end_user/new",
-        Some(json!({"user_id": "c-2"})),
-    )
-    .await;
+    let (status, bare) =
+        admin_post(&app, account, "/end_user/new", json!({"user_id": "c-2"})).await;
     assert_eq!(status, 200, "{bare}");
     assert!(bare["litellm_budget_table"].is_null());
 
-    let (status, info) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/end_user/info?end_user_id=c-1",
-        None,
-    )
-    .await;
+    let (status, info) = admin_get(&app, account, "/end_user/info?end_user_id=c-1").await;
     assert_eq!(status, 200);
     assert_eq!(info["alias"], "Shop");
-    let (status, answer) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/customer/info?end_user_id=nobody",
-        None,
-    )
-    .await;
+    let (status, answer) = admin_get(&app, account, "/customer/info?end_user_id=nobody").await;
     assert_eq!(status, 404);
     assert_eq!(
         answer["error"]["message"],
         "End User Id=nobody does not exist in db"
     );
 
-    let (status, updated) = admin_call(
+    let (status, updated) = admin_post(
         &app,
         account,
-        Method::POST,
         "/customer/update",
-        Some(json!({"user_id": "c-1", "max_budget": 4.0, "alias": null})),
+        json!({"user_id": "c-1", "max_budget": 4.0, "alias": null}),
     )
     .await;
     assert_eq!(status, 200, "{updated}");
@@ -93,20 +61,18 @@ async fn customers_are_managed_under_both_prefixes() {
     assert!(updated["alias"].is_null());
     // A budget given to c-2 by id is shared: changing c-2's budget copies it.
     let shared = created["budget_id"].as_str().unwrap();
-    admin_call(
+    admin_post(
         &app,
         account,
-        Method::POST,
         "/end_user/update",
-        Some(json!({"user_id": "c-2", "budget_id": shared})),
+        json!({"user_id": "c-2", "budget_id": shared}),
     )
     .await;
-    let (_, c2) = admin_call(
+    let (_, c2) = admin_post(
         &app,
         account,
-        Method::POST,
         "/end_user/update",
-        Some(json!({"user_id": "c-2", "max_budget": 9.0})),
+        json!({"user_id": "c-2", "max_budget": 9.0}),
     )
     .await;
     assert_ne!(c2["budget_id"], shared);
@@ -115,47 +81,37 @@ async fn customers_are_managed_under_both_prefixes() {
         c2["litellm_budget_table"]["rpm_limit"], 10,
         "the copy keeps the other limits"
     );
-    let (_, c1) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/customer/info?end_user_id=c-1",
-        None,
-    )
-    .await;
+    let (_, c1) = admin_get(&app, account, "/customer/info?end_user_id=c-1").await;
     assert_eq!(c1["litellm_budget_table"]["max_budget"], 4.0);
 
-    let (status, blocked) = admin_call(
+    let (status, blocked) = admin_post(
         &app,
         account,
-        Method::POST,
         "/customer/block",
-        Some(json!({"user_ids": ["c-1", "c-new"]})),
+        json!({"user_ids": ["c-1", "c-new"]}),
     )
     .await;
     assert_eq!(status, 200, "{blocked}");
     assert_eq!(blocked["blocked_users"].as_array().unwrap().len(), 2);
-    let (_, listed) = admin_call(&app, account, Method::GET, "/customer/list", None).await;
+    let (_, listed) = admin_get(&app, account, "/customer/list").await;
     let listed = listed.as_array().unwrap();
     assert_eq!(listed.len(), 3);
     assert!(listed.iter().filter(|c| c["blocked"] == true).count() == 2);
-    let (status, unblocked) = admin_call(
+    let (status, unblocked) = admin_post(
         &app,
         account,
-        Method::POST,
         "/end_user/unblock",
-        Some(json!({"user_ids": ["c-1"]})),
+        json!({"user_ids": ["c-1"]}),
     )
     .await;
     assert_eq!(status, 200);
     assert_eq!(unblocked["unblocked_users"][0]["blocked"], false);
 
-    let (status, answer) = admin_call(
+    let (status, answer) = admin_post(
         &app,
         account,
-        Method::POST,
         "/customer/delete",
-        Some(json!({"user_ids": ["c-1", "ghost"]})),
+        json!({"user_ids": ["c-1", "ghost"]}),
     )
     .await;
     assert_eq!(status, 404, "{answer}");
@@ -163,12 +119,11 @@ async fn customers_are_managed_under_both_prefixes() {
         answer["error"]["message"],
         "End User Id(s)=ghost do not exist in db"
     );
-    let (status, deleted) = admin_call(
+    let (status, deleted) = admin_post(
         &app,
         account,
-        Method::POST,
         "/customer/delete",
-        Some(json!({"user_ids": ["c-1", "c-2"]})),
+        json!({"user_ids": ["c-1", "c-2"]}),
     )
     .await;
     assert_eq!(status, 200, "{deleted}");
@@ -177,14 +132,7 @@ async fn customers_are_managed_under_both_prefixes() {
         deleted["message"],
         "Successfully deleted customers with ids: ['c-1', 'c-2']"
     );
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/customer/info?end_user_id=c-1",
-        None,
-    )
-    .await;
+    let (status, _) = admin_get(&app, account, "/customer/info?end_user_id=c-1").await;
     assert_eq!(status, 404);
 
     let audit = audit_rows(&app, account, "LiteLLM_EndUserTable").await;
@@ -240,12 +188,11 @@ async fn the_proxy_refuses_blocked_end_users() {
             response.json::<Value>().await.unwrap_or(Value::Null),
         )
     };
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         account,
-        Method::POST,
         "/customer/block",
-        Some(json!({"user_ids": ["shopper"]})),
+        json!({"user_ids": ["shopper"]}),
     )
     .await;
     assert_eq!(status, 200);
@@ -257,12 +204,11 @@ async fn the_proxy_refuses_blocked_end_users() {
             .unwrap()
             .contains("is blocked")
     );
-    admin_call(
+    admin_post(
         &app,
         account,
-        Method::POST,
         "/customer/unblock",
-        Some(json!({"user_ids": ["shopper"]})),
+        json!({"user_ids": ["shopper"]}),
     )
     .await;
     let mut status = 0;
@@ -314,35 +260,19 @@ async fn bad_input_and_roles() {
         ),
         ("/customer/block", json!({"user_ids": "c"}), 422, "user_ids"),
     ] {
-        let (got, answer) = admin_call(&app, account, Method::POST, path, Some(body.clone())).await;
+        let (got, answer) = admin_post(&app, account, path, body.clone()).await;
         assert_eq!(got, status, "{path} {body}: {answer}");
         assert_eq!(answer["error"]["param"], param, "{path} {body}: {answer}");
     }
     let viewer = key_with_role(&app, account, "viewer", "proxy_admin_viewer").await;
     let user = key_with_role(&app, account, "user", "internal_user").await;
-    let (status, _) = call_as(&app, &viewer, None, Method::GET, "/customer/list", None).await;
+    let (status, _) = get_as(&app, &viewer, "/customer/list").await;
     assert_eq!(status, 200);
-    let (status, _) = call_as(
-        &app,
-        &viewer,
-        None,
-        Method::POST,
-        "/customer/new",
-        Some(json!({"user_id": "c"})),
-    )
-    .await;
+    let (status, _) = post_as(&app, &viewer, "/customer/new", json!({"user_id": "c"})).await;
     assert_eq!(status, 401);
-    let (status, _) = call_as(&app, &user, None, Method::GET, "/end_user/list", None).await;
+    let (status, _) = get_as(&app, &user, "/end_user/list").await;
     assert_eq!(status, 401);
-    let (status, _) = call_as(
-        &app,
-        &user,
-        None,
-        Method::POST,
-        "/end_user/block",
-        Some(json!({"user_ids": ["c"]})),
-    )
-    .await;
+    let (status, _) = post_as(&app, &user, "/end_user/block", json!({"user_ids": ["c"]})).await;
     assert_eq!(status, 401);
 }
 
@@ -350,61 +280,32 @@ async fn bad_input_and_roles() {
 async fn another_accounts_customers_are_out_of_reach() {
     let app = TestApp::spawn().await;
     let (a, b) = two_accounts(&app).await;
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         b,
-        Method::POST,
         "/customer/new",
-        Some(json!({"user_id": "theirs", "max_budget": 1.0})),
+        json!({"user_id": "theirs", "max_budget": 1.0}),
     )
     .await;
     assert_eq!(status, 200);
-    let (status, _) = admin_call(
-        &app,
-        a,
-        Method::GET,
-        "/customer/info?end_user_id=theirs",
-        None,
-    )
-    .await;
+    let (status, _) = admin_get(&app, a, "/customer/info?end_user_id=theirs").await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         a,
-        Method::POST,
         "/customer/update",
-        Some(json!({"user_id": "theirs", "blocked": true})),
+        json!({"user_id": "theirs", "blocked": true}),
     )
     .await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
-        &app,
-        a,
-        Method::POST,
-        "/customer/delete",
-        Some(json!({"user_ids": ["theirs"]})),
-    )
-    .await;
+    let (status, _) =
+        admin_post(&app, a, "/customer/delete", json!({"user_ids": ["theirs"]})).await;
     assert_eq!(status, 404);
-    let (_, listed) = admin_call(&app, a, Method::GET, "/customer/list", None).await;
+    let (_, listed) = admin_get(&app, a, "/customer/list").await;
     assert_eq!(listed, json!([]));
     // Blocking an id in A creates A's own end user; B's stays unblocked.
-    admin_call(
-        &app,
-        a,
-        Method::POST,
-        "/customer/block",
-        Some(json!({"user_ids": ["theirs"]})),
-    )
-    .await;
-    let (_, theirs) = admin_call(
-        &app,
-        b,
-        Method::GET,
-        "/customer/info?end_user_id=theirs",
-        None,
-    )
-    .await;
+    admin_post(&app, a, "/customer/block", json!({"user_ids": ["theirs"]})).await;
+    let (_, theirs) = admin_get(&app, b, "/customer/info?end_user_id=theirs").await;
     assert_eq!(theirs["blocked"], false);
     assert_eq!(theirs["litellm_budget_table"]["max_budget"], 1.0);
 }

@@ -5,7 +5,10 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
+use super::{
+    actions, admin_delete, admin_get, admin_patch, admin_post, admin_put, audit_rows, call_as,
+    get_as, key_with_role, post_as, two_accounts,
+};
 use crate::common::app::TestApp;
 
 const SECRET: &str = "sk-guard-secret-1234";
@@ -22,12 +25,11 @@ fn guardrail(name: &str, mode: Value) -> Value {
 async fn guardrails_are_stored_listed_changed_and_audited() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("guardrails").await;
-    let (status, created) = admin_call(
+    let (status, created) = admin_post(
         &app,
         account,
-        Method::POST,
         "/guardrails",
-        Some(guardrail("injection", json!("pre_call"))),
+        guardrail("injection", json!("pre_call")),
     )
     .await;
     assert_eq!(status, 200, "{created}");
@@ -46,7 +48,7 @@ async fn guardrails_are_stored_listed_changed_and_audited() {
     );
 
     for path in ["/guardrails/list", "/v2/guardrails/list"] {
-        let (status, listed) = admin_call(&app, account, Method::GET, path, None).await;
+        let (status, listed) = admin_get(&app, account, path).await;
         assert_eq!(status, 200, "{listed}");
         let first = &listed["guardrails"][0];
         assert_eq!(first["guardrail_id"], id.as_str());
@@ -60,17 +62,16 @@ async fn guardrails_are_stored_listed_changed_and_audited() {
         format!("/guardrails/{id}"),
         format!("/guardrails/{id}/info"),
     ] {
-        let (status, one) = admin_call(&app, account, Method::GET, &path, None).await;
+        let (status, one) = admin_get(&app, account, &path).await;
         assert_eq!(status, 200, "{one}");
         assert_eq!(one["guardrail_name"], "injection");
     }
 
-    let (status, replaced) = admin_call(
+    let (status, replaced) = admin_put(
         &app,
         account,
-        Method::PUT,
         &format!("/guardrails/{id}"),
-        Some(guardrail("injection-v2", json!(["pre_call", "post_call"]))),
+        guardrail("injection-v2", json!(["pre_call", "post_call"])),
     )
     .await;
     assert_eq!(status, 200, "{replaced}");
@@ -79,12 +80,11 @@ async fn guardrails_are_stored_listed_changed_and_audited() {
         replaced["litellm_params"]["mode"],
         json!(["pre_call", "post_call"])
     );
-    let (status, patched) = admin_call(
+    let (status, patched) = admin_patch(
         &app,
         account,
-        Method::PATCH,
         &format!("/guardrails/{id}"),
-        Some(json!({"default_on": false, "guardrail_info": {"description": "changed"}})),
+        json!({"default_on": false, "guardrail_info": {"description": "changed"}}),
     )
     .await;
     assert_eq!(status, 200, "{patched}");
@@ -96,24 +96,10 @@ async fn guardrails_are_stored_listed_changed_and_audited() {
     assert_eq!(patched["litellm_params"]["api_key"], "sk****34");
     assert_eq!(patched["guardrail_info"]["description"], "changed");
 
-    let (status, deleted) = admin_call(
-        &app,
-        account,
-        Method::DELETE,
-        &format!("/guardrails/{id}"),
-        None,
-    )
-    .await;
+    let (status, deleted) = admin_delete(&app, account, &format!("/guardrails/{id}")).await;
     assert_eq!(status, 200, "{deleted}");
     assert_eq!(deleted["guardrail_id"], id.as_str());
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        &format!("/guardrails/{id}"),
-        None,
-    )
-    .await;
+    let (status, _) = admin_get(&app, account, &format!("/guardrails/{id}")).await;
     assert_eq!(status, 404);
 
     let audit = audit_rows(&app, account, "LiteLLM_GuardrailsTable").await;
@@ -156,26 +142,23 @@ async fn bad_input_names_the_field() {
         ),
     ];
     for (body, expected, param) in cases {
-        let (status, answer) =
-            admin_call(&app, account, Method::POST, "/guardrails", Some(body)).await;
+        let (status, answer) = admin_post(&app, account, "/guardrails", body).await;
         assert_eq!(status, expected, "{answer}");
         assert_eq!(answer["error"]["param"], param, "{answer}");
     }
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         account,
-        Method::POST,
         "/guardrails",
-        Some(guardrail("g", json!("pre_call"))),
+        guardrail("g", json!("pre_call")),
     )
     .await;
     assert_eq!(status, 200);
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         account,
-        Method::POST,
         "/guardrails",
-        Some(guardrail("g", json!("pre_call"))),
+        guardrail("g", json!("pre_call")),
     )
     .await;
     assert_eq!(status, 400, "names are unique in an account");
@@ -191,64 +174,58 @@ async fn bad_input_names_the_field() {
 async fn another_accounts_guardrails_are_not_found_and_only_admins_write() {
     let app = TestApp::spawn().await;
     let (a, b) = two_accounts(&app).await;
-    let (_, theirs) = admin_call(
+    let (_, theirs) = admin_post(
         &app,
         b,
-        Method::POST,
         "/guardrails",
-        Some(guardrail("theirs", json!("pre_call"))),
+        guardrail("theirs", json!("pre_call")),
     )
     .await;
     let id = theirs["guardrail_id"].as_str().unwrap().to_owned();
 
-    let (status, _) = admin_call(&app, a, Method::GET, &format!("/guardrails/{id}"), None).await;
+    let (status, _) = admin_get(&app, a, &format!("/guardrails/{id}")).await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
+    let (status, _) = admin_put(
         &app,
         a,
-        Method::PUT,
         &format!("/guardrails/{id}"),
-        Some(guardrail("x", json!("pre_call"))),
+        guardrail("x", json!("pre_call")),
     )
     .await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
+    let (status, _) = admin_patch(
         &app,
         a,
-        Method::PATCH,
         &format!("/guardrails/{id}"),
-        Some(json!({"default_on": false})),
+        json!({"default_on": false}),
     )
     .await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(&app, a, Method::DELETE, &format!("/guardrails/{id}"), None).await;
+    let (status, _) = admin_delete(&app, a, &format!("/guardrails/{id}")).await;
     assert_eq!(status, 404);
-    let (_, listed) = admin_call(&app, a, Method::GET, "/guardrails/list", None).await;
+    let (_, listed) = admin_get(&app, a, "/guardrails/list").await;
     assert!(listed["guardrails"].as_array().unwrap().is_empty());
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         a,
-        Method::POST,
         "/guardrails",
-        Some(guardrail("theirs", json!("pre_call"))),
+        guardrail("theirs", json!("pre_call")),
     )
     .await;
     assert_eq!(status, 200, "names are unique per account only");
 
     let user = key_with_role(&app, b, "user", "internal_user").await;
-    let (status, listed) = call_as(&app, &user, None, Method::GET, "/guardrails/list", None).await;
+    let (status, listed) = get_as(&app, &user, "/guardrails/list").await;
     assert_eq!(
         status, 200,
         "any key may list the guardrails it can ask for"
     );
     assert_eq!(listed["guardrails"].as_array().unwrap().len(), 1);
-    let (status, answer) = call_as(
+    let (status, answer) = post_as(
         &app,
         &user,
-        None,
-        Method::POST,
         "/guardrails",
-        Some(guardrail("mine", json!("pre_call"))),
+        guardrail("mine", json!("pre_call")),
     )
     .await;
     assert_eq!(status, 401, "{answer}");

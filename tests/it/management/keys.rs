@@ -8,7 +8,10 @@ use alchemi::db::AccountId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
+use super::{
+    actions, admin_call, admin_get, admin_post, audit_rows, get_as, key_with_role, post_as,
+    two_accounts,
+};
 use crate::common::app::TestApp;
 
 async fn setup() -> (TestApp, AccountId) {
@@ -48,8 +51,7 @@ async fn proxy_becomes(app: &TestApp, key: &str, status: u16) {
 }
 
 async fn generate(app: &TestApp, account: AccountId, body: Value) -> Value {
-    let (status, created) =
-        admin_call(app, account, Method::POST, "/key/generate", Some(body)).await;
+    let (status, created) = admin_post(app, account, "/key/generate", body).await;
     assert_eq!(status, 200, "{created}");
     created
 }
@@ -79,22 +81,15 @@ async fn a_generated_key_works_and_its_lifecycle_is_audited() {
     assert_eq!(proxy_status(&app, &key).await, 200);
 
     // The same alias twice is refused.
-    let (status, answer) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/key/generate",
-        Some(json!({"key_alias": "ci"})),
-    )
-    .await;
+    let (status, answer) =
+        admin_post(&app, account, "/key/generate", json!({"key_alias": "ci"})).await;
     assert_eq!(status, 400, "{answer}");
 
-    let (status, updated) = admin_call(
+    let (status, updated) = admin_post(
         &app,
         account,
-        Method::POST,
         "/key/update",
-        Some(json!({"key": key, "max_budget": null, "rpm_limit": 3})),
+        json!({"key": key, "max_budget": null, "rpm_limit": 3}),
     )
     .await;
     assert_eq!(status, 200, "{updated}");
@@ -102,40 +97,18 @@ async fn a_generated_key_works_and_its_lifecycle_is_audited() {
     assert!(updated["max_budget"].is_null());
     assert_eq!(updated["rpm_limit"], 3);
 
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/key/block",
-        Some(json!({"key": key})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, account, "/key/block", json!({"key": key})).await;
     assert_eq!(status, 200);
     proxy_becomes(&app, &key, 401).await;
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/key/unblock",
-        Some(json!({"key": token})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, account, "/key/unblock", json!({"key": token})).await;
     assert_eq!(status, 200);
     proxy_becomes(&app, &key, 200).await;
 
-    let (status, deleted) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/key/delete",
-        Some(json!({"keys": [key]})),
-    )
-    .await;
+    let (status, deleted) = admin_post(&app, account, "/key/delete", json!({"keys": [key]})).await;
     assert_eq!(status, 200, "{deleted}");
     assert_eq!(deleted["deleted_keys"], json!([key]));
     proxy_becomes(&app, &key, 401).await;
-    let (_, listed) =
-        admin_call(&app, account, Method::GET, "/key/list?status=deleted", None).await;
+    let (_, listed) = admin_get(&app, account, "/key/list?status=deleted").await;
     assert_eq!(listed["keys"], json!([token]));
 
     let actions = actions(&audit_rows(&app, account, "LiteLLM_VerificationToken").await);
@@ -162,50 +135,39 @@ async fn info_and_list_page_and_filter() {
         )
         .await;
     }
-    let (_, page) = admin_call(&app, account, Method::GET, "/key/list?page=3&size=10", None).await;
+    let (_, page) = admin_get(&app, account, "/key/list?page=3&size=10").await;
     assert_eq!(page["total_count"], 25);
     assert_eq!(page["total_pages"], 3);
     assert_eq!(page["current_page"], 3);
     assert_eq!(page["keys"].as_array().unwrap().len(), 5);
     assert!(page["keys"][0].is_string());
-    let (_, filtered) = admin_call(
+    let (_, filtered) = admin_get(
         &app,
         account,
-        Method::GET,
         "/key/list?user_id=u-five&return_full_object=true&sort_by=key_alias&sort_order=asc",
-        None,
     )
     .await;
     assert_eq!(filtered["total_count"], 5);
     assert_eq!(filtered["keys"][0]["key_alias"], "k0");
-    let (status, answer) = admin_call(&app, account, Method::GET, "/key/list?size=ten", None).await;
+    let (status, answer) = admin_get(&app, account, "/key/list?size=ten").await;
     assert_eq!(status, 422, "{answer}");
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/key/list?sort_by=token;drop",
-        None,
-    )
-    .await;
+    let (status, _) = admin_get(&app, account, "/key/list?sort_by=token;drop").await;
     assert_eq!(status, 400);
 
     let created = generate(&app, account, json!({"key_alias": "mine"})).await;
     let key = created["key"].as_str().unwrap();
     // A key reads itself without naming itself.
-    let (status, own) = call_as(&app, key, None, Method::GET, "/key/info", None).await;
+    let (status, own) = get_as(&app, key, "/key/info").await;
     assert_eq!(status, 200, "{own}");
     assert_eq!(own["info"]["key_alias"], "mine");
-    let (status, missing) =
-        admin_call(&app, account, Method::GET, "/key/info?key=sk-nope", None).await;
+    let (status, missing) = admin_get(&app, account, "/key/info?key=sk-nope").await;
     assert_eq!(status, 404);
     assert_eq!(missing["error"]["type"], "not_found_error");
-    let (_, many) = admin_call(
+    let (_, many) = admin_post(
         &app,
         account,
-        Method::POST,
         "/v2/key/info",
-        Some(json!({"keys": [key, "sk-nope"]})),
+        json!({"keys": [key, "sk-nope"]}),
     )
     .await;
     assert_eq!(many["info"].as_array().unwrap().len(), 1);
@@ -218,12 +180,11 @@ async fn regeneration_replaces_the_secret_with_an_optional_grace_period() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (status, rotated) = admin_call(
+    let (status, rotated) = admin_post(
         &app,
         account,
-        Method::POST,
         &format!("/key/{first}/regenerate"),
-        Some(json!({})),
+        json!({}),
     )
     .await;
     assert_eq!(status, 200, "{rotated}");
@@ -233,12 +194,11 @@ async fn regeneration_replaces_the_secret_with_an_optional_grace_period() {
     proxy_becomes(&app, &first, 401).await;
     assert_eq!(proxy_status(&app, &second).await, 200);
 
-    let (status, rotated) = admin_call(
+    let (status, rotated) = admin_post(
         &app,
         account,
-        Method::POST,
         "/key/regenerate",
-        Some(json!({"key": second, "grace_period": "1h"})),
+        json!({"key": second, "grace_period": "1h"}),
     )
     .await;
     assert_eq!(status, 200, "{rotated}");
@@ -269,21 +229,19 @@ async fn spend_resets_restart_the_budget() {
             .as_u16()
     };
     assert_eq!(call().await, 400);
-    let (status, answer) = admin_call(
+    let (status, answer) = admin_post(
         &app,
         account,
-        Method::POST,
         &format!("/key/{key}/reset_spend"),
-        Some(json!({"reset_to": 2.0})),
+        json!({"reset_to": 2.0}),
     )
     .await;
     assert_eq!(status, 400, "{answer}");
-    let (status, answer) = admin_call(
+    let (status, answer) = admin_post(
         &app,
         account,
-        Method::POST,
         &format!("/key/{key}/reset_spend"),
-        Some(json!({"reset_to": 0.0})),
+        json!({"reset_to": 0.0}),
     )
     .await;
     assert_eq!(status, 200, "{answer}");
@@ -303,26 +261,11 @@ async fn roles_bound_what_a_key_may_do() {
     let (app, account) = setup().await;
     let user_key = key_with_role(&app, account, "u-1", "internal_user").await;
     // An internal user creates keys for themselves only.
-    let (status, own) = call_as(
-        &app,
-        &user_key,
-        None,
-        Method::POST,
-        "/key/generate",
-        Some(json!({})),
-    )
-    .await;
+    let (status, own) = post_as(&app, &user_key, "/key/generate", json!({})).await;
     assert_eq!(status, 200, "{own}");
     assert_eq!(own["user_id"], "u-1");
-    let (status, answer) = call_as(
-        &app,
-        &user_key,
-        None,
-        Method::POST,
-        "/key/generate",
-        Some(json!({"user_id": "u-2"})),
-    )
-    .await;
+    let (status, answer) =
+        post_as(&app, &user_key, "/key/generate", json!({"user_id": "u-2"})).await;
     assert_eq!(status, 401, "{answer}");
     assert!(
         answer["error"]["message"]
@@ -330,50 +273,41 @@ async fn roles_bound_what_a_key_may_do() {
             .unwrap()
             .contains("Only proxy admin")
     );
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &user_key,
-        None,
-        Method::POST,
         "/key/update",
-        Some(json!({"key": own["key"], "max_budget": 100.0})),
+        json!({"key": own["key"], "max_budget": 100.0}),
     )
     .await;
     assert_eq!(status, 401);
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &user_key,
-        None,
-        Method::POST,
         "/key/update",
-        Some(json!({"key": own["key"], "key_alias": "renamed"})),
+        json!({"key": own["key"], "key_alias": "renamed"}),
     )
     .await;
     assert_eq!(status, 200);
     // Someone else's key: not theirs to delete.
     let other = generate(&app, account, json!({"user_id": "u-2"})).await;
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &user_key,
-        None,
-        Method::POST,
         "/key/delete",
-        Some(json!({"keys": [other["key"]]})),
+        json!({"keys": [other["key"]]}),
     )
     .await;
     assert_eq!(status, 403);
-    let (status, _) = call_as(
+    let (status, _) = get_as(
         &app,
         &user_key,
-        None,
-        Method::GET,
         &format!("/key/info?key={}", other["key"].as_str().unwrap()),
-        None,
     )
     .await;
     assert_eq!(status, 403);
     // Their list holds their own keys only.
-    let (_, listed) = call_as(&app, &user_key, None, Method::GET, "/key/list", None).await;
+    let (_, listed) = get_as(&app, &user_key, "/key/list").await;
     assert_eq!(listed["total_count"], 2, "{listed}");
 
     // Team members need the permission; team admins have it.
@@ -383,51 +317,33 @@ async fn roles_bound_what_a_key_may_do() {
                 "members_with_roles": [{"user_id": "u-1", "role": "user"}, {"user_id": "u-admin", "role": "admin"}]}),
     )
     .await;
-    let (status, answer) = call_as(
-        &app,
-        &user_key,
-        None,
-        Method::POST,
-        "/key/generate",
-        Some(json!({"team_id": "t-1"})),
-    )
-    .await;
+    let (status, answer) =
+        post_as(&app, &user_key, "/key/generate", json!({"team_id": "t-1"})).await;
     assert_eq!(status, 401, "{answer}");
     assert_eq!(answer["error"]["type"], "team_member_permission_error");
     let team_admin = key_with_role(&app, account, "u-admin", "internal_user").await;
-    let (status, answer) = call_as(
+    let (status, answer) = post_as(
         &app,
         &team_admin,
-        None,
-        Method::POST,
         "/key/generate",
-        Some(json!({"team_id": "t-1", "models": ["m"]})),
+        json!({"team_id": "t-1", "models": ["m"]}),
     )
     .await;
     assert_eq!(status, 200, "{answer}");
     // A team key stays within the team's models.
-    let (status, answer) = admin_call(
+    let (status, answer) = admin_post(
         &app,
         account,
-        Method::POST,
         "/key/generate",
-        Some(json!({"team_id": "t-1", "models": ["gpt-4"]})),
+        json!({"team_id": "t-1", "models": ["gpt-4"]}),
     )
     .await;
     assert_eq!(status, 401, "{answer}");
 
     let viewer = key_with_role(&app, account, "v-1", "proxy_admin_viewer").await;
-    let (status, _) = call_as(&app, &viewer, None, Method::GET, "/key/list", None).await;
+    let (status, _) = get_as(&app, &viewer, "/key/list").await;
     assert_eq!(status, 200);
-    let (status, _) = call_as(
-        &app,
-        &viewer,
-        None,
-        Method::POST,
-        "/key/generate",
-        Some(json!({})),
-    )
-    .await;
+    let (status, _) = post_as(&app, &viewer, "/key/generate", json!({})).await;
     assert_eq!(status, 401);
 }
 
@@ -465,23 +381,9 @@ async fn another_accounts_keys_are_out_of_reach() {
         let (status, answer) = admin_call(&app, a, method, &path, body).await;
         assert_eq!(status, 404, "{path}: {answer}");
     }
-    let (_, listed) = admin_call(
-        &app,
-        a,
-        Method::GET,
-        "/key/list?return_full_object=true",
-        None,
-    )
-    .await;
+    let (_, listed) = admin_get(&app, a, "/key/list?return_full_object=true").await;
     assert_eq!(listed["total_count"], 1);
-    let (_, listed) = admin_call(
-        &app,
-        a,
-        Method::GET,
-        &format!("/key/list?key_hash={key}"),
-        None,
-    )
-    .await;
+    let (_, listed) = admin_get(&app, a, &format!("/key/list?key_hash={key}")).await;
     assert_eq!(listed["total_count"], 0);
     assert_eq!(
         proxy_status(&app, key).await,

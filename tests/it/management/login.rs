@@ -11,7 +11,7 @@ use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 
 use super::accounts::{new_account, super_call};
-use super::admin_call;
+use super::admin_post;
 use crate::common::app::{MASTER_KEY, TestApp};
 
 /// What `/login` answered.
@@ -187,22 +187,8 @@ async fn an_account_admin_signs_in_to_their_own_account_only() {
     let app = TestApp::spawn().await;
     let account = account_with_admin(&app, "mine", "lead@mine.example", "lead password").await;
     let other = app.test.create_account("other").await;
-    admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/budget/new",
-        Some(json!({"budget_id": "ours"})),
-    )
-    .await;
-    admin_call(
-        &app,
-        other,
-        Method::POST,
-        "/budget/new",
-        Some(json!({"budget_id": "theirs"})),
-    )
-    .await;
+    admin_post(&app, account, "/budget/new", json!({"budget_id": "ours"})).await;
+    admin_post(&app, other, "/budget/new", json!({"budget_id": "theirs"})).await;
 
     let answer = login(&app, "Lead@Mine.example", "lead password").await;
     assert_eq!(answer.status, 200, "{}", answer.body);

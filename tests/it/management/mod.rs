@@ -38,6 +38,51 @@ pub async fn admin_call(
     call_as(app, MASTER_KEY, Some(account), method, path, body).await
 }
 
+/// GETs `path` as the master key acting in `account`.
+pub async fn admin_get(app: &TestApp, account: AccountId, path: &str) -> (u16, Value) {
+    admin_call(app, account, Method::GET, path, None).await
+}
+
+/// POSTs `body` to `path` as the master key acting in `account`.
+pub async fn admin_post(
+    app: &TestApp,
+    account: AccountId,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    admin_call(app, account, Method::POST, path, Some(body)).await
+}
+
+/// PUTs `body` to `path` as the master key acting in `account`.
+pub async fn admin_put(app: &TestApp, account: AccountId, path: &str, body: Value) -> (u16, Value) {
+    admin_call(app, account, Method::PUT, path, Some(body)).await
+}
+
+/// PATCHes `path` with `body` as the master key acting in `account`.
+pub async fn admin_patch(
+    app: &TestApp,
+    account: AccountId,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    admin_call(app, account, Method::PATCH, path, Some(body)).await
+}
+
+/// DELETEs `path` as the master key acting in `account`.
+pub async fn admin_delete(app: &TestApp, account: AccountId, path: &str) -> (u16, Value) {
+    admin_call(app, account, Method::DELETE, path, None).await
+}
+
+/// GETs `path` with `key` (its own account).
+pub async fn get_as(app: &TestApp, key: &str, path: &str) -> (u16, Value) {
+    call_as(app, key, None, Method::GET, path, None).await
+}
+
+/// POSTs `body` to `path` with `key` (its own account).
+pub async fn post_as(app: &TestApp, key: &str, path: &str, body: Value) -> (u16, Value) {
+    call_as(app, key, None, Method::POST, path, Some(body)).await
+}
+
 /// Calls a management route with `key` (and `x-account-id` when given).
 pub async fn call_as(
     app: &TestApp,

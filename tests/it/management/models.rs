@@ -7,7 +7,10 @@ use alchemi::db::AccountId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
+use super::{
+    actions, admin_get, admin_patch, admin_post, audit_rows, call_as, get_as, key_with_role,
+    post_as, two_accounts,
+};
 use crate::common::app::TestApp;
 use crate::common::mock_llm::MockLlm;
 
@@ -27,7 +30,7 @@ async fn chat(app: &TestApp, key: &str, model: &str) -> (u16, Value) {
 }
 
 async fn add(app: &TestApp, account: AccountId, body: Value) -> Value {
-    let (status, created) = admin_call(app, account, Method::POST, "/model/new", Some(body)).await;
+    let (status, created) = admin_post(app, account, "/model/new", body).await;
     assert_eq!(status, 200, "{created}");
     created
 }
@@ -89,7 +92,7 @@ async fn a_model_added_through_the_api_routes_at_once_with_its_key_sealed() {
     assert!(sealed.starts_with("enc:v1:"), "{sealed}");
     assert!(!stored.to_string().contains(SECRET));
 
-    let (status, info) = admin_call(&app, account, Method::GET, "/model/info", None).await;
+    let (status, info) = admin_get(&app, account, "/model/info").await;
     assert_eq!(status, 200, "{info}");
     let text = info.to_string();
     assert!(
@@ -126,12 +129,11 @@ async fn models_are_updated_and_deleted_and_every_change_is_audited() {
     let id = mock_model(&app, account, &mock, "gpt").await;
     let sealed = stored_params(&app, &id).await["api_key"].clone();
 
-    let (status, updated) = admin_call(
+    let (status, updated) = admin_post(
         &app,
         account,
-        Method::POST,
         "/model/update",
-        Some(json!({"model_info": {"id": id, "access_groups": ["beta"]}, "litellm_params": {"rpm": 10}})),
+        json!({"model_info": {"id": id, "access_groups": ["beta"]}, "litellm_params": {"rpm": 10}}),
     )
     .await;
     assert_eq!(status, 200, "{updated}");
@@ -143,13 +145,7 @@ async fn models_are_updated_and_deleted_and_every_change_is_audited() {
         "an untouched key stays as stored"
     );
 
-    let (status, patched) = admin_call(
-        &app,
-        account,
-        Method::PATCH,
-        &format!("/model/{id}/update"),
-        Some(json!({"model_name": "renamed", "litellm_params": {"api_key": "sk-rotated-provider-key", "rpm": null}})),
-    )
+    let (status, patched) = admin_patch(&app, account, &format!("/model/{id}/update"), json!({"model_name": "renamed", "litellm_params": {"api_key": "sk-rotated-provider-key", "rpm": null}}))
     .await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["model_name"], "renamed");
@@ -166,14 +162,7 @@ async fn models_are_updated_and_deleted_and_every_change_is_audited() {
         .to_owned();
     assert_eq!(auth, "Bearer sk-rotated-provider-key");
 
-    let (status, deleted) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/model/delete",
-        Some(json!({"id": id})),
-    )
-    .await;
+    let (status, deleted) = admin_post(&app, account, "/model/delete", json!({"id": id})).await;
     assert_eq!(status, 200, "{deleted}");
     assert_eq!(
         deleted["message"],
@@ -208,7 +197,7 @@ async fn model_info_shows_a_limited_key_exactly_its_model() {
     let open = app.add_key(account, json!({})).await;
 
     for path in ["/model/info", "/v1/model/info"] {
-        let (status, info) = call_as(&app, &limited, None, Method::GET, path, None).await;
+        let (status, info) = get_as(&app, &limited, path).await;
         assert_eq!(status, 200, "{info}");
         let names: Vec<&str> = info["data"]
             .as_array()
@@ -218,55 +207,33 @@ async fn model_info_shows_a_limited_key_exactly_its_model() {
             .collect();
         assert_eq!(names, ["gpt-3.5-turbo"], "{path}");
     }
-    let (_, info) = call_as(&app, &open, None, Method::GET, "/model/info", None).await;
+    let (_, info) = get_as(&app, &open, "/model/info").await;
     assert_eq!(info["data"].as_array().unwrap().len(), 2);
-    let (status, info) = call_as(
+    let (status, info) = get_as(
         &app,
         &limited,
-        None,
-        Method::GET,
         &format!("/model/info?litellm_model_id={one}"),
-        None,
     )
     .await;
     assert_eq!(status, 200);
     assert_eq!(info["data"][0]["model_info"]["id"], one.as_str());
-    let (status, _) = call_as(
+    let (status, _) = get_as(
         &app,
         &limited,
-        None,
-        Method::GET,
         &format!("/model/info?litellm_model_id={other}"),
-        None,
     )
     .await;
     assert_eq!(status, 404);
 
-    let (status, page) = call_as(
-        &app,
-        &open,
-        None,
-        Method::GET,
-        "/v2/model/info?page=2&size=1",
-        None,
-    )
-    .await;
+    let (status, page) = get_as(&app, &open, "/v2/model/info?page=2&size=1").await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["total_count"], 2);
     assert_eq!(page["total_pages"], 2);
     assert_eq!(page["current_page"], 2);
     assert_eq!(page["data"].as_array().unwrap().len(), 1);
-    let (_, page) = call_as(&app, &limited, None, Method::GET, "/v2/model/info", None).await;
+    let (_, page) = get_as(&app, &limited, "/v2/model/info").await;
     assert_eq!(page["total_count"], 1);
-    let (_, page) = call_as(
-        &app,
-        &open,
-        None,
-        Method::GET,
-        "/v2/model/info?search=GPT-4",
-        None,
-    )
-    .await;
+    let (_, page) = get_as(&app, &open, "/v2/model/info?search=GPT-4").await;
     assert_eq!(page["data"][0]["model_name"], "gpt-4");
 
     // A team's model is shown to that team only.
@@ -293,18 +260,11 @@ async fn model_info_shows_a_limited_key_exactly_its_model() {
             .map(|m| m["model_name"].as_str().unwrap().to_owned())
             .collect()
     };
-    let (_, info) = call_as(&app, &member, None, Method::GET, "/model/info", None).await;
+    let (_, info) = get_as(&app, &member, "/model/info").await;
     assert!(names(&info).contains(&"team-model".to_owned()));
-    let (_, info) = call_as(&app, &outsider, None, Method::GET, "/model/info", None).await;
+    let (_, info) = get_as(&app, &outsider, "/model/info").await;
     assert!(!names(&info).contains(&"team-model".to_owned()));
-    let (_, page) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/v2/model/info?team_id=t-1",
-        None,
-    )
-    .await;
+    let (_, page) = admin_get(&app, account, "/v2/model/info?team_id=t-1").await;
     assert_eq!(names(&page), ["team-model"]);
 }
 
@@ -333,7 +293,7 @@ async fn model_group_info_sums_deployments_and_expands_wildcards() {
         "references are stored as they are"
     );
 
-    let (status, groups) = admin_call(&app, account, Method::GET, "/model_group/info", None).await;
+    let (status, groups) = admin_get(&app, account, "/model_group/info").await;
     assert_eq!(status, 200, "{groups}");
     let data = groups["data"].as_array().unwrap();
     let group = |name: &str| data.iter().find(|g| g["model_group"] == name).cloned();
@@ -348,19 +308,12 @@ async fn model_group_info_sums_deployments_and_expands_wildcards() {
     assert!(group("anthropic/*").is_none());
     assert!(data.len() > 10);
 
-    let (_, one) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/model_group/info?model_group=gpt-4o",
-        None,
-    )
-    .await;
+    let (_, one) = admin_get(&app, account, "/model_group/info?model_group=gpt-4o").await;
     assert_eq!(one["data"].as_array().unwrap().len(), 1);
     let limited = app
         .add_key(account, json!({"models": ["anthropic/*"]}))
         .await;
-    let (_, mine) = call_as(&app, &limited, None, Method::GET, "/model_group/info", None).await;
+    let (_, mine) = get_as(&app, &limited, "/model_group/info").await;
     let mine = mine["data"].as_array().unwrap();
     assert!(!mine.is_empty());
     assert!(
@@ -406,29 +359,15 @@ async fn bad_input_names_the_field() {
         ),
     ];
     for (body, expected, param) in cases {
-        let (status, answer) =
-            admin_call(&app, account, Method::POST, "/model/new", Some(body)).await;
+        let (status, answer) = admin_post(&app, account, "/model/new", body).await;
         assert_eq!(status, expected, "{answer}");
         assert_eq!(answer["error"]["param"], param, "{answer}");
     }
-    let (status, answer) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/model/update",
-        Some(json!({"model_info": {}})),
-    )
-    .await;
+    let (status, answer) =
+        admin_post(&app, account, "/model/update", json!({"model_info": {}})).await;
     assert_eq!(status, 422);
     assert_eq!(answer["error"]["param"], "model_info.id");
-    let (status, answer) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/model/delete",
-        Some(json!({"id": 5})),
-    )
-    .await;
+    let (status, answer) = admin_post(&app, account, "/model/delete", json!({"id": 5})).await;
     assert_eq!(status, 422);
     assert!(answer["error"]["message"].as_str().unwrap().contains("id"));
     assert!(
@@ -445,50 +384,34 @@ async fn another_accounts_models_are_not_found_and_roles_are_enforced() {
     let (a, b) = two_accounts(&app).await;
     let theirs = mock_model(&app, b, &mock, "their-model").await;
 
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         a,
-        Method::POST,
         "/model/update",
-        Some(json!({"model_info": {"id": theirs}, "model_name": "x"})),
+        json!({"model_info": {"id": theirs}, "model_name": "x"}),
     )
     .await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
+    let (status, _) = admin_patch(
         &app,
         a,
-        Method::PATCH,
         &format!("/model/{theirs}/update"),
-        Some(json!({"model_name": "x"})),
+        json!({"model_name": "x"}),
     )
     .await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
-        &app,
-        a,
-        Method::POST,
-        "/model/delete",
-        Some(json!({"id": theirs})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, a, "/model/delete", json!({"id": theirs})).await;
     assert_eq!(status, 404);
-    let (_, info) = admin_call(&app, a, Method::GET, "/model/info", None).await;
+    let (_, info) = admin_get(&app, a, "/model/info").await;
     assert!(info["data"].as_array().unwrap().is_empty());
-    let (status, _) = admin_call(
-        &app,
-        a,
-        Method::GET,
-        &format!("/model/info?litellm_model_id={theirs}"),
-        None,
-    )
-    .await;
+    let (status, _) = admin_get(&app, a, &format!("/model/info?litellm_model_id={theirs}")).await;
     assert_eq!(status, 404);
-    let (_, groups) = admin_call(&app, a, Method::GET, "/model_group/info", None).await;
+    let (_, groups) = admin_get(&app, a, "/model_group/info").await;
     assert!(groups["data"].as_array().unwrap().is_empty());
     let a_key = app.add_key(a, json!({})).await;
     let (status, _) = chat(&app, &a_key, "their-model").await;
     assert_eq!(status, 400);
-    let (_, rows) = admin_call(&app, b, Method::GET, "/model/info", None).await;
+    let (_, rows) = admin_get(&app, b, "/model/info").await;
     assert_eq!(
         rows["data"][0]["model_name"], "their-model",
         "B's model is untouched"
@@ -496,15 +419,7 @@ async fn another_accounts_models_are_not_found_and_roles_are_enforced() {
 
     let body = json!({"model_name": "m", "litellm_params": {"model": "openai/gpt-4o", "api_base": mock.api_base()}});
     let viewer = key_with_role(&app, a, "viewer", "proxy_admin_viewer").await;
-    let (status, answer) = call_as(
-        &app,
-        &viewer,
-        None,
-        Method::POST,
-        "/model/new",
-        Some(body.clone()),
-    )
-    .await;
+    let (status, answer) = post_as(&app, &viewer, "/model/new", body.clone()).await;
     assert_eq!(status, 401, "{answer}");
     assert!(
         answer["error"]["message"]
@@ -513,15 +428,7 @@ async fn another_accounts_models_are_not_found_and_roles_are_enforced() {
             .starts_with("Authentication Error, Only proxy admin")
     );
     let user = key_with_role(&app, a, "someone", "internal_user").await;
-    let (status, _) = call_as(
-        &app,
-        &user,
-        None,
-        Method::POST,
-        "/model/new",
-        Some(body.clone()),
-    )
-    .await;
+    let (status, _) = post_as(&app, &user, "/model/new", body.clone()).await;
     assert_eq!(status, 401);
 
     // A team admin manages the team's models, and only those.
@@ -538,29 +445,13 @@ async fn another_accounts_models_are_not_found_and_roles_are_enforced() {
     let lead = key_with_role(&app, a, "lead", "internal_user").await;
     let mut team_body = body.clone();
     team_body["model_info"] = json!({"team_id": "t-lead"});
-    let (status, created) = call_as(
-        &app,
-        &lead,
-        None,
-        Method::POST,
-        "/model/new",
-        Some(team_body),
-    )
-    .await;
+    let (status, created) = post_as(&app, &lead, "/model/new", team_body).await;
     assert_eq!(status, 200, "{created}");
     let mut other_body = body.clone();
     other_body["model_info"] = json!({"team_id": "t-other"});
-    let (status, _) = call_as(
-        &app,
-        &lead,
-        None,
-        Method::POST,
-        "/model/new",
-        Some(other_body),
-    )
-    .await;
+    let (status, _) = post_as(&app, &lead, "/model/new", other_body).await;
     assert_eq!(status, 401);
-    let (status, _) = call_as(&app, &lead, None, Method::POST, "/model/new", Some(body)).await;
+    let (status, _) = post_as(&app, &lead, "/model/new", body).await;
     assert_eq!(status, 401);
     let id = created["model_id"].as_str().unwrap();
     let (status, _) = call_as(
@@ -576,15 +467,7 @@ async fn another_accounts_models_are_not_found_and_roles_are_enforced() {
         status, 401,
         "a team admin cannot give a model to another team"
     );
-    let (status, _) = call_as(
-        &app,
-        &lead,
-        None,
-        Method::POST,
-        "/model/delete",
-        Some(json!({"id": id})),
-    )
-    .await;
+    let (status, _) = post_as(&app, &lead, "/model/delete", json!({"id": id})).await;
     assert_eq!(status, 200);
     let audit = audit_rows(&app, a, "LiteLLM_ProxyModelTable").await;
     assert_eq!(audit.len(), 2);

@@ -6,7 +6,10 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
+use super::{
+    actions, admin_call, admin_get, admin_patch, admin_post, audit_rows, call_as, get_as,
+    key_with_role, post_as, two_accounts,
+};
 use crate::common::app::TestApp;
 
 #[tokio::test]
@@ -14,12 +17,11 @@ async fn organizations_are_managed_with_their_budgets_and_members() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("orgs").await;
     let acct = account.uuid();
-    let (status, plain) = admin_call(
+    let (status, plain) = admin_post(
         &app,
         account,
-        Method::POST,
         "/organization/new",
-        Some(json!({"organization_alias": "Plain"})),
+        json!({"organization_alias": "Plain"}),
     )
     .await;
     assert_eq!(status, 200, "{plain}");
@@ -28,16 +30,15 @@ async fn organizations_are_managed_with_their_budgets_and_members() {
         "a budget row is always created"
     );
     assert!(plain["litellm_budget_table"]["max_budget"].is_null());
-    let (status, org) = admin_call(
+    let (status, org) = admin_post(
         &app,
         account,
-        Method::POST,
         "/organization/new",
-        Some(json!({
+        json!({
             "organization_id": "o-1", "organization_alias": "Acme", "models": ["gpt-4o"],
             "max_budget": 50.0, "tpm_limit": 1000, "budget_duration": "1mo",
             "model_rpm_limit": {"gpt-4o": 4}, "metadata": {"region": "eu"}
-        })),
+        }),
     )
     .await;
     assert_eq!(status, 200, "{org}");
@@ -50,44 +51,36 @@ async fn organizations_are_managed_with_their_budgets_and_members() {
     assert_eq!(org["created_by"], "master_key");
     let budget_id = org["budget_id"].as_str().unwrap().to_owned();
 
-    let (status, added) = admin_call(
+    let (status, added) = admin_post(
         &app,
         account,
-        Method::POST,
         "/organization/member_add",
-        Some(json!({"organization_id": "o-1", "member": [
+        json!({"organization_id": "o-1", "member": [
             {"role": "org_admin", "user_id": "olga"},
             {"role": "internal_user", "user_email": "ivan@x.io"}
-        ], "max_budget_in_organization": 5.0})),
+        ], "max_budget_in_organization": 5.0}),
     )
     .await;
     assert_eq!(status, 200, "{added}");
     assert_eq!(added["updated_users"].as_array().unwrap().len(), 2);
     assert_eq!(added["updated_users"][1]["user_email"], "ivan@x.io");
     assert!(added["updated_organization_memberships"][0]["budget_id"].is_string());
-    let (status, answer) = admin_call(
+    let (status, answer) = admin_post(
         &app,
         account,
-        Method::POST,
         "/organization/member_add",
-        Some(json!({"organization_id": "o-1", "member": {"role": "internal_user", "user_id": "olga"}})),
+        json!({"organization_id": "o-1", "member": {"role": "internal_user", "user_id": "olga"}}),
     )
     .await;
     assert_eq!(status, 400, "{answer}");
 
-    let (status, changed) = admin_call(
-        &app,
-        account,
-        Method::PATCH,
-        "/organization/member_update",
-        Some(json!({"organization_id": "o-1", "user_email": "ivan@x.io", "role": "internal_user_viewer", "max_budget_in_organization": 7.0})),
-    )
+    let (status, changed) = admin_patch(&app, account, "/organization/member_update", json!({"organization_id": "o-1", "user_email": "ivan@x.io", "role": "internal_user_viewer", "max_budget_in_organization": 7.0}))
     .await;
     assert_eq!(status, 200, "{changed}");
     assert_eq!(changed["user_role"], "internal_user_viewer");
     assert_eq!(changed["litellm_budget_table"]["max_budget"], 7.0);
 
-    let (status, listed) = admin_call(&app, account, Method::GET, "/organization/list", None).await;
+    let (status, listed) = admin_get(&app, account, "/organization/list").await;
     assert_eq!(status, 200, "{listed}");
     let listed = listed.as_array().unwrap();
     assert_eq!(listed.len(), 2);
@@ -98,25 +91,15 @@ async fn organizations_are_managed_with_their_budgets_and_members() {
         .unwrap();
     assert_eq!(acme["members"].as_array().unwrap().len(), 2);
     assert!(acme["members"][0]["user_role"].is_string());
-    let (_, filtered) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/organization/list?org_alias=acm",
-        None,
-    )
-    .await;
+    let (_, filtered) = admin_get(&app, account, "/organization/list?org_alias=acm").await;
     assert_eq!(filtered.as_array().unwrap().len(), 1);
 
-    let (status, updated) = admin_call(
+    let (status, updated) = admin_patch(
         &app,
         account,
-        Method::PATCH,
         "/organization/update",
-        Some(
-            json!({"organization_id": "o-1", "organization_alias": "Acme Corp",
+        json!({"organization_id": "o-1", "organization_alias": "Acme Corp",
                     "litellm_budget_table": {"max_budget": 80.0}, "rpm_limit": 30}),
-        ),
     )
     .await;
     assert_eq!(status, 200, "{updated}");
@@ -150,22 +133,14 @@ async fn organizations_are_managed_with_their_budgets_and_members() {
     .await;
     assert_eq!(status, 404);
 
-    admin_call(
+    admin_post(
         &app,
         account,
-        Method::POST,
         "/team/new",
-        Some(json!({"team_id": "t-1", "organization_id": "o-1", "models": ["gpt-4o"]})),
+        json!({"team_id": "t-1", "organization_id": "o-1", "models": ["gpt-4o"]}),
     )
     .await;
-    let (_, info) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/organization/info?organization_id=o-1",
-        None,
-    )
-    .await;
+    let (_, info) = admin_get(&app, account, "/organization/info?organization_id=o-1").await;
     assert_eq!(info["teams"][0]["team_id"], "t-1");
     let (status, deleted) = admin_call(
         &app,
@@ -177,16 +152,9 @@ async fn organizations_are_managed_with_their_budgets_and_members() {
     .await;
     assert_eq!(status, 200, "{deleted}");
     assert_eq!(deleted[0]["organization_id"], "o-1");
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/organization/info?organization_id=o-1",
-        None,
-    )
-    .await;
+    let (status, _) = admin_get(&app, account, "/organization/info?organization_id=o-1").await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(&app, account, Method::GET, "/team/info?team_id=t-1", None).await;
+    let (status, _) = admin_get(&app, account, "/team/info?team_id=t-1").await;
     assert_eq!(status, 404, "the organization's teams go with it");
     let left = app
         .rows(&format!(
@@ -222,88 +190,54 @@ async fn org_admins_manage_members_and_members_read() {
     let olga = key_with_role(&app, account, "olga", "internal_user").await;
     let ivan = key_with_role(&app, account, "ivan", "internal_user").await;
     let eve = key_with_role(&app, account, "eve", "internal_user").await;
-    admin_call(
+    admin_post(
         &app,
         account,
-        Method::POST,
         "/organization/new",
-        Some(json!({"organization_id": "o-1", "organization_alias": "Acme"})),
+        json!({"organization_id": "o-1", "organization_alias": "Acme"}),
     )
     .await;
-    admin_call(
+    admin_post(
         &app,
         account,
-        Method::POST,
         "/organization/new",
-        Some(json!({"organization_id": "o-2", "organization_alias": "Other"})),
+        json!({"organization_id": "o-2", "organization_alias": "Other"}),
     )
     .await;
-    admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/organization/member_add",
-        Some(json!({"organization_id": "o-1", "member": [{"role": "org_admin", "user_id": "olga"}, {"role": "internal_user", "user_id": "ivan"}]})),
-    )
+    admin_post(&app, account, "/organization/member_add", json!({"organization_id": "o-1", "member": [{"role": "org_admin", "user_id": "olga"}, {"role": "internal_user", "user_id": "ivan"}]}))
     .await;
 
-    let (status, answer) = call_as(
+    let (status, answer) = post_as(
         &app,
         &olga,
-        None,
-        Method::POST,
         "/organization/member_add",
-        Some(json!({"organization_id": "o-1", "member": {"role": "internal_user", "user_id": "nina"}})),
+        json!({"organization_id": "o-1", "member": {"role": "internal_user", "user_id": "nina"}}),
     )
     .await;
     assert_eq!(status, 200, "{answer}");
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &ivan,
-        None,
-        Method::POST,
         "/organization/member_add",
-        Some(
-            json!({"organization_id": "o-1", "member": {"role": "org_admin", "user_id": "ivan2"}}),
-        ),
+        json!({"organization_id": "o-1", "member": {"role": "org_admin", "user_id": "ivan2"}}),
     )
     .await;
     assert_eq!(status, 403);
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &olga,
-        None,
-        Method::POST,
         "/organization/member_add",
-        Some(
-            json!({"organization_id": "o-2", "member": {"role": "internal_user", "user_id": "x"}}),
-        ),
+        json!({"organization_id": "o-2", "member": {"role": "internal_user", "user_id": "x"}}),
     )
     .await;
     assert_eq!(status, 403, "an org admin of o-1 is nobody in o-2");
-    let (status, _) = call_as(
-        &app,
-        &ivan,
-        None,
-        Method::GET,
-        "/organization/info?organization_id=o-1",
-        None,
-    )
-    .await;
+    let (status, _) = get_as(&app, &ivan, "/organization/info?organization_id=o-1").await;
     assert_eq!(status, 200);
-    let (status, _) = call_as(
-        &app,
-        &eve,
-        None,
-        Method::GET,
-        "/organization/info?organization_id=o-1",
-        None,
-    )
-    .await;
+    let (status, _) = get_as(&app, &eve, "/organization/info?organization_id=o-1").await;
     assert_eq!(status, 403);
-    let (_, mine) = call_as(&app, &ivan, None, Method::GET, "/organization/list", None).await;
+    let (_, mine) = get_as(&app, &ivan, "/organization/list").await;
     assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
-    let (_, none) = call_as(&app, &eve, None, Method::GET, "/organization/list", None).await;
+    let (_, none) = get_as(&app, &eve, "/organization/list").await;
     assert_eq!(none, json!([]));
     for (method, path, body) in [
         (
@@ -326,7 +260,7 @@ async fn org_admins_manage_members_and_members_read() {
         assert_eq!(status, 401, "{path}: {answer}");
     }
     let viewer = key_with_role(&app, account, "viewer", "proxy_admin_viewer").await;
-    let (_, all) = call_as(&app, &viewer, None, Method::GET, "/organization/list", None).await;
+    let (_, all) = get_as(&app, &viewer, "/organization/list").await;
     assert_eq!(all.as_array().unwrap().len(), 2);
 }
 
@@ -334,12 +268,11 @@ async fn org_admins_manage_members_and_members_read() {
 async fn bad_input_names_the_field() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("orgs").await;
-    admin_call(
+    admin_post(
         &app,
         account,
-        Method::POST,
         "/organization/new",
-        Some(json!({"organization_id": "o-1", "organization_alias": "A"})),
+        json!({"organization_id": "o-1", "organization_alias": "A"}),
     )
     .await;
     for (method, path, body, status, param) in [
@@ -417,12 +350,11 @@ async fn bad_input_names_the_field() {
 async fn another_accounts_organizations_are_out_of_reach() {
     let app = TestApp::spawn().await;
     let (a, b) = two_accounts(&app).await;
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         b,
-        Method::POST,
         "/organization/new",
-        Some(json!({"organization_id": "theirs", "organization_alias": "T"})),
+        json!({"organization_id": "theirs", "organization_alias": "T"}),
     )
     .await;
     assert_eq!(status, 200);
@@ -463,16 +395,10 @@ async fn another_accounts_organizations_are_out_of_reach() {
         let (status, answer) = admin_call(&app, a, method, path, body).await;
         assert_eq!(status, 404, "{path}: {answer}");
     }
-    let (_, listed) = admin_call(&app, a, Method::GET, "/organization/list", None).await;
+    let (_, listed) = admin_get(&app, a, "/organization/list").await;
     assert_eq!(listed, json!([]));
-    let (status, answer) = admin_call(
-        &app,
-        a,
-        Method::POST,
-        "/team/new",
-        Some(json!({"organization_id": "theirs"})),
-    )
-    .await;
+    let (status, answer) =
+        admin_post(&app, a, "/team/new", json!({"organization_id": "theirs"})).await;
     assert_eq!(
         status, 400,
         "a team cannot join another account's organization: {answer}"

@@ -6,7 +6,7 @@ use alchemi::db::AccountId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{admin_call, call_as, key_with_role};
+use super::{admin_call, admin_get, get_as, key_with_role};
 use crate::common::app::TestApp;
 use crate::common::mock_llm::MockLlm;
 
@@ -49,7 +49,7 @@ impl World {
 
     /// A GET with a virtual key.
     pub async fn get_as(&self, key: &str, path: &str) -> (u16, Value) {
-        call_as(&self.app, key, None, Method::GET, path, None).await
+        get_as(&self.app, key, path).await
     }
 }
 
@@ -292,7 +292,7 @@ async fn spend_logs_are_listed_filtered_paged_and_scoped() {
     assert_eq!(none, json!([]));
 
     // Another account's admin sees none of A's rows; A's admin none of B's.
-    let (_, theirs) = admin_call(&w.app, w.b, Method::GET, "/spend/logs", None).await;
+    let (_, theirs) = admin_get(&w.app, w.b, "/spend/logs").await;
     assert_eq!(theirs.as_array().unwrap().len(), 2);
     assert!(
         theirs
@@ -429,7 +429,7 @@ async fn spend_log_pages_and_details() {
     let (status, answer) = w.get_as(&w.bob, &format!("/spend/logs/ui/{id}")).await;
     assert_eq!(status, 404, "{answer}");
     assert_eq!(answer["error"]["type"], "not_found_error");
-    let (_, b_rows) = admin_call(&w.app, w.b, Method::GET, "/spend/logs", None).await;
+    let (_, b_rows) = admin_get(&w.app, w.b, "/spend/logs").await;
     let (_, a_rows) = w.admin(Method::GET, "/spend/logs", None).await;
     let a_ids = request_ids(&a_rows);
     let b_only = request_ids(&b_rows)
@@ -440,14 +440,7 @@ async fn spend_log_pages_and_details() {
         .admin(Method::GET, &format!("/spend/logs/ui/{b_only}"), None)
         .await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
-        &w.app,
-        w.b,
-        Method::GET,
-        &format!("/spend/logs/ui/{b_only}"),
-        None,
-    )
-    .await;
+    let (status, _) = admin_get(&w.app, w.b, &format!("/spend/logs/ui/{b_only}")).await;
     assert_eq!(status, 200);
 }
 
@@ -496,7 +489,7 @@ async fn spend_per_key_user_and_tag_and_the_cost_of_a_call() {
     assert_eq!(ranged, tags);
     let (_, bobs) = w.get_as(&w.bob, "/spend/tags").await;
     assert_eq!(bobs, json!([]));
-    let (_, b_tags) = admin_call(&w.app, w.b, Method::GET, "/spend/tags", None).await;
+    let (_, b_tags) = admin_get(&w.app, w.b, "/spend/tags").await;
     assert_eq!(b_tags[0]["log_count"], 2);
     assert_eq!(b_tags[0]["total_spend"], 2.0 * CALL);
 
@@ -544,7 +537,7 @@ async fn global_spend_views() {
     assert_eq!(total, json!({"spend": 3.0 * CALL, "max_budget": 0.0}));
     let (_, alice) = w.get_as(&w.alice, "/global/spend").await;
     assert_eq!(alice, json!({"spend": 2.0 * CALL, "max_budget": 10.0}));
-    let (_, b) = admin_call(&w.app, w.b, Method::GET, "/global/spend", None).await;
+    let (_, b) = admin_get(&w.app, w.b, "/global/spend").await;
     assert_eq!(b["spend"], 2.0 * CALL);
 
     let (_, days) = w.admin(Method::GET, "/global/spend/logs", None).await;
@@ -719,7 +712,7 @@ async fn global_spend_views() {
     assert_eq!(status, 400);
 
     // B sees only its own.
-    let (_, b_keys) = admin_call(&w.app, w.b, Method::GET, "/global/spend/keys", None).await;
+    let (_, b_keys) = admin_get(&w.app, w.b, "/global/spend/keys").await;
     assert_eq!(b_keys.as_array().unwrap().len(), 1);
     assert_eq!(b_keys[0]["api_key"], hash(&w.b_key));
     let (_, b_customers) =
@@ -823,12 +816,10 @@ async fn the_spend_report_groups_by_team_customer_and_key() {
         .await;
     assert_eq!(own[0]["teams"].as_array().unwrap().len(), 1);
     assert_eq!(own[0]["teams"][0]["team_name"], "Unassigned Team");
-    let (_, b) = admin_call(
+    let (_, b) = admin_get(
         &w.app,
         w.b,
-        Method::GET,
         &format!("/global/spend/report?{range}&group_by=api_key"),
-        None,
     )
     .await;
     assert_eq!(b.as_array().unwrap().len(), 1);

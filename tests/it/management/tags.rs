@@ -2,33 +2,27 @@
 //! only seen on requests listed too, and nothing reachable from another
 //! account.
 
-use reqwest::Method;
 use serde_json::json;
 
-use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
+use super::{
+    actions, admin_get, admin_post, audit_rows, get_as, key_with_role, post_as, two_accounts,
+};
 use crate::common::app::TestApp;
 
 #[tokio::test]
 async fn tags_are_managed_with_their_budgets_and_audited() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("tags").await;
-    let (_, model) = admin_call(
+    let (_, model) = admin_post(
         &app,
         account,
-        Method::POST,
         "/model/new",
-        Some(json!({"model_name": "gpt", "litellm_params": {"model": "openai/gpt-4o"}})),
+        json!({"model_name": "gpt", "litellm_params": {"model": "openai/gpt-4o"}}),
     )
     .await;
     let model_id = model["model_id"].as_str().unwrap().to_owned();
 
-    let (status, created) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/tag/new",
-        Some(json!({"name": "prod", "description": "production", "models": [model_id], "max_budget": 10.0, "budget_duration": "1d"})),
-    )
+    let (status, created) = admin_post(&app, account, "/tag/new", json!({"name": "prod", "description": "production", "models": [model_id], "max_budget": 10.0, "budget_duration": "1d"}))
     .await;
     assert_eq!(status, 200, "{created}");
     assert_eq!(created["message"], "Tag prod created successfully");
@@ -36,39 +30,24 @@ async fn tags_are_managed_with_their_budgets_and_audited() {
     assert_eq!(created["tag"]["model_info"][&model_id], "gpt");
     let budget_id = created["tag"]["budget_id"].as_str().unwrap().to_owned();
 
-    let (status, info) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/tag/info",
-        Some(json!({"names": ["prod"]})),
-    )
-    .await;
+    let (status, info) = admin_post(&app, account, "/tag/info", json!({"names": ["prod"]})).await;
     assert_eq!(status, 200, "{info}");
     assert_eq!(info["prod"]["description"], "production");
     assert_eq!(info["prod"]["litellm_budget_table"]["max_budget"], 10.0);
     assert!(info["prod"]["litellm_budget_table"]["budget_reset_at"].is_string());
 
-    let (status, updated) = admin_call(
+    let (status, updated) = admin_post(
         &app,
         account,
-        Method::POST,
         "/tag/update",
-        Some(json!({"name": "prod", "description": "live", "max_budget": 20.0})),
+        json!({"name": "prod", "description": "live", "max_budget": 20.0}),
     )
     .await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["message"], "Tag prod updated successfully");
     assert_eq!(updated["tag"]["description"], "live");
     assert_eq!(updated["tag"]["budget_id"], budget_id.as_str());
-    let (_, info) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/tag/info",
-        Some(json!({"names": ["prod"]})),
-    )
-    .await;
+    let (_, info) = admin_post(&app, account, "/tag/info", json!({"names": ["prod"]})).await;
     assert_eq!(info["prod"]["litellm_budget_table"]["max_budget"], 20.0);
 
     app.insert(
@@ -76,7 +55,7 @@ async fn tags_are_managed_with_their_budgets_and_audited() {
         &json!({"account_id": account.uuid(), "tag": "adhoc", "date": "2025-01-01", "api_key": "k"}),
     )
     .await;
-    let (status, listed) = admin_call(&app, account, Method::GET, "/tag/list", None).await;
+    let (status, listed) = admin_get(&app, account, "/tag/list").await;
     assert_eq!(status, 200, "{listed}");
     let names: Vec<&str> = listed
         .as_array()
@@ -87,14 +66,7 @@ async fn tags_are_managed_with_their_budgets_and_audited() {
     assert_eq!(names, ["prod", "adhoc"]);
     assert!(listed[1]["models"].is_null());
 
-    let (status, deleted) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/tag/delete",
-        Some(json!({"name": "prod"})),
-    )
-    .await;
+    let (status, deleted) = admin_post(&app, account, "/tag/delete", json!({"name": "prod"})).await;
     assert_eq!(status, 200, "{deleted}");
     assert_eq!(deleted["message"], "Tag prod deleted successfully");
 
@@ -132,40 +104,19 @@ async fn bad_input_names_the_field() {
         ),
     ];
     for (body, expected, param) in cases {
-        let (status, answer) =
-            admin_call(&app, account, Method::POST, "/tag/new", Some(body)).await;
+        let (status, answer) = admin_post(&app, account, "/tag/new", body).await;
         assert_eq!(status, expected, "{answer}");
         if param != "None" {
             assert_eq!(answer["error"]["param"], param, "{answer}");
         }
     }
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/tag/new",
-        Some(json!({"name": "t"})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, account, "/tag/new", json!({"name": "t"})).await;
     assert_eq!(status, 200);
-    let (status, answer) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/tag/new",
-        Some(json!({"name": "t"})),
-    )
-    .await;
+    let (status, answer) = admin_post(&app, account, "/tag/new", json!({"name": "t"})).await;
     assert_eq!(status, 400);
     assert_eq!(answer["error"]["message"], "Tag t already exists");
-    let (status, answer) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/tag/info",
-        Some(json!({"names": ["t", "ghost"]})),
-    )
-    .await;
+    let (status, answer) =
+        admin_post(&app, account, "/tag/info", json!({"names": ["t", "ghost"]})).await;
     assert_eq!(status, 404, "{answer}");
     assert!(
         answer["error"]["message"]
@@ -173,14 +124,7 @@ async fn bad_input_names_the_field() {
             .unwrap()
             .contains("ghost")
     );
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/tag/info",
-        Some(json!({"names": "t"})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, account, "/tag/info", json!({"names": "t"})).await;
     assert_eq!(status, 422);
     assert_eq!(audit_rows(&app, account, "LiteLLM_TagTable").await.len(), 1);
 }
@@ -189,79 +133,46 @@ async fn bad_input_names_the_field() {
 async fn another_accounts_tags_are_not_found_and_viewers_cannot_write() {
     let app = TestApp::spawn().await;
     let (a, b) = two_accounts(&app).await;
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         b,
-        Method::POST,
         "/tag/new",
-        Some(json!({"name": "theirs", "max_budget": 1.0})),
+        json!({"name": "theirs", "max_budget": 1.0}),
     )
     .await;
     assert_eq!(status, 200);
 
-    let (status, _) = admin_call(
-        &app,
-        a,
-        Method::POST,
-        "/tag/info",
-        Some(json!({"names": ["theirs"]})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, a, "/tag/info", json!({"names": ["theirs"]})).await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         a,
-        Method::POST,
         "/tag/update",
-        Some(json!({"name": "theirs", "description": "x"})),
+        json!({"name": "theirs", "description": "x"}),
     )
     .await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
-        &app,
-        a,
-        Method::POST,
-        "/tag/delete",
-        Some(json!({"name": "theirs"})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, a, "/tag/delete", json!({"name": "theirs"})).await;
     assert_eq!(status, 404);
-    let (_, listed) = admin_call(&app, a, Method::GET, "/tag/list", None).await;
+    let (_, listed) = admin_get(&app, a, "/tag/list").await;
     assert!(listed.as_array().unwrap().is_empty());
     let their_budget =
         app.rows("SELECT budget_id FROM \"LiteLLM_TagTable\"").await[0]["budget_id"].clone();
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         a,
-        Method::POST,
         "/tag/new",
-        Some(json!({"name": "mine", "budget_id": their_budget})),
+        json!({"name": "mine", "budget_id": their_budget}),
     )
     .await;
     assert_eq!(status, 400, "another account's budget cannot be named");
 
     let viewer = key_with_role(&app, b, "viewer", "proxy_admin_viewer").await;
-    let (status, listed) = call_as(&app, &viewer, None, Method::GET, "/tag/list", None).await;
+    let (status, listed) = get_as(&app, &viewer, "/tag/list").await;
     assert_eq!(status, 200);
     assert_eq!(listed.as_array().unwrap().len(), 1);
-    let (status, answer) = call_as(
-        &app,
-        &viewer,
-        None,
-        Method::POST,
-        "/tag/new",
-        Some(json!({"name": "v"})),
-    )
-    .await;
+    let (status, answer) = post_as(&app, &viewer, "/tag/new", json!({"name": "v"})).await;
     assert_eq!(status, 401, "{answer}");
-    let (status, _) = call_as(
-        &app,
-        &viewer,
-        None,
-        Method::POST,
-        "/tag/delete",
-        Some(json!({"name": "theirs"})),
-    )
-    .await;
+    let (status, _) = post_as(&app, &viewer, "/tag/delete", json!({"name": "theirs"})).await;
     assert_eq!(status, 401);
 }

@@ -6,7 +6,10 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
+use super::{
+    actions, admin_call, admin_get, admin_post, audit_rows, call_as, get_as, key_with_role,
+    post_as, two_accounts,
+};
 use crate::common::app::TestApp;
 use crate::common::mock_llm::MockLlm;
 
@@ -21,20 +24,14 @@ async fn teams_carry_members_budgets_and_limits() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("teams").await;
     let acct = account.uuid();
-    let (status, team) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/team/new",
-        Some(json!({
+    let (status, team) = admin_post(&app, account, "/team/new", json!({
             "team_id": "t-1", "team_alias": "Alpha", "max_budget": 100.0, "budget_duration": "30d",
             "members_with_roles": [{"role": "admin", "user_id": "alice"}, {"role": "user", "user_email": "bob@x.io"}],
             "team_member_budget": 5.0, "team_member_rpm_limit": 7, "team_member_tpm_limit": 700,
             "model_rpm_limit": {"gpt-4o": 3}, "model_tpm_limit": {"gpt-4o": 300}, "tags": ["prod"],
             "model_aliases": {"fast": "gpt-4o-mini"}, "metadata": {"owner": "infra"},
             "object_permission": {"vector_stores": ["vs-1"]}
-        })),
-    )
+        }))
     .await;
     assert_eq!(status, 200, "{team}");
     assert_eq!(team["team_id"], "t-1");
@@ -93,8 +90,7 @@ async fn teams_carry_members_budgets_and_limits() {
             .all(|m| m["budget_id"] == member_budget.as_str())
     );
 
-    let (status, info) =
-        admin_call(&app, account, Method::GET, "/team/info?team_id=t-1", None).await;
+    let (status, info) = admin_get(&app, account, "/team/info?team_id=t-1").await;
     assert_eq!(status, 200, "{info}");
     assert_eq!(
         info["team_info"]["team_member_budget_table"]["max_budget"],
@@ -116,12 +112,11 @@ async fn teams_carry_members_budgets_and_limits() {
     assert_eq!(info["keys"], json!([]));
 
     // Members: an existing one is refused, a new one gets a budget of their own.
-    let (status, answer) = admin_call(
+    let (status, answer) = admin_post(
         &app,
         account,
-        Method::POST,
         "/team/member_add",
-        Some(json!({"team_id": "t-1", "member": {"role": "user", "user_id": "alice"}})),
+        json!({"team_id": "t-1", "member": {"role": "user", "user_id": "alice"}}),
     )
     .await;
     assert_eq!(status, 400, "{answer}");
@@ -132,13 +127,7 @@ async fn teams_carry_members_budgets_and_limits() {
             .unwrap()
             .starts_with("User already in team.")
     );
-    let (status, added) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/team/member_add",
-        Some(json!({"team_id": "t-1", "member": [{"role": "user", "user_id": "carol"}], "max_budget_in_team": 2.0})),
-    )
+    let (status, added) = admin_post(&app, account, "/team/member_add", json!({"team_id": "t-1", "member": [{"role": "user", "user_id": "carol"}], "max_budget_in_team": 2.0}))
     .await;
     assert_eq!(status, 200, "{added}");
     assert_eq!(added["members_with_roles"].as_array().unwrap().len(), 3);
@@ -148,13 +137,7 @@ async fn teams_carry_members_budgets_and_limits() {
         .unwrap();
     assert_ne!(carol_budget, member_budget);
 
-    let (status, changed) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/team/member_update",
-        Some(json!({"team_id": "t-1", "user_id": bob, "max_budget_in_team": 3.0, "rpm_limit": 2, "role": "admin"})),
-    )
+    let (status, changed) = admin_post(&app, account, "/team/member_update", json!({"team_id": "t-1", "user_id": bob, "max_budget_in_team": 3.0, "rpm_limit": 2, "role": "admin"}))
     .await;
     assert_eq!(status, 200, "{changed}");
     assert_eq!(changed["max_budget_in_team"], 3.0);
@@ -180,35 +163,27 @@ async fn teams_carry_members_budgets_and_limits() {
         "the shared member budget is untouched"
     );
 
-    let (status, after) = admin_call(
+    let (status, after) = admin_post(
         &app,
         account,
-        Method::POST,
         "/team/member_delete",
-        Some(json!({"team_id": "t-1", "user_id": "carol"})),
+        json!({"team_id": "t-1", "user_id": "carol"}),
     )
     .await;
     assert_eq!(status, 200, "{after}");
     assert_eq!(after["members_with_roles"].as_array().unwrap().len(), 2);
     let carol = one(&app, &format!("SELECT teams FROM \"LiteLLM_UserTable\" WHERE account_id = '{acct}' AND user_id = 'carol'")).await;
     assert_eq!(carol["teams"], json!([]));
-    let (status, answer) = admin_call(
+    let (status, answer) = admin_post(
         &app,
         account,
-        Method::POST,
         "/team/member_delete",
-        Some(json!({"team_id": "t-1", "user_id": "carol"})),
+        json!({"team_id": "t-1", "user_id": "carol"}),
     )
     .await;
     assert_eq!(status, 400, "{answer}");
 
-    let (status, updated) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/team/update",
-        Some(json!({"team_id": "t-1", "max_budget": null, "team_member_budget": 6.0, "team_member_rpm_limit": 9})),
-    )
+    let (status, updated) = admin_post(&app, account, "/team/update", json!({"team_id": "t-1", "max_budget": null, "team_member_budget": 6.0, "team_member_rpm_limit": 9}))
     .await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["team_id"], "t-1");
@@ -227,53 +202,32 @@ async fn teams_carry_members_budgets_and_limits() {
     assert_eq!(shared["max_budget"], 6.0);
     assert_eq!(shared["rpm_limit"], 9);
 
-    let (status, blocked) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/team/block",
-        Some(json!({"team_id": "t-1"})),
-    )
-    .await;
+    let (status, blocked) =
+        admin_post(&app, account, "/team/block", json!({"team_id": "t-1"})).await;
     assert_eq!(status, 200);
     assert_eq!(blocked["blocked"], true);
-    let (_, unblocked) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/team/unblock",
-        Some(json!({"team_id": "t-1"})),
-    )
-    .await;
+    let (_, unblocked) =
+        admin_post(&app, account, "/team/unblock", json!({"team_id": "t-1"})).await;
     assert_eq!(unblocked["blocked"], false);
 
-    let (_, with_models) = admin_call(
+    let (_, with_models) = admin_post(
         &app,
         account,
-        Method::POST,
         "/team/model/add",
-        Some(json!({"team_id": "t-1", "models": ["gpt-4o"]})),
+        json!({"team_id": "t-1", "models": ["gpt-4o"]}),
     )
     .await;
     assert_eq!(with_models["models"], json!(["all-proxy-models", "gpt-4o"]));
-    let (_, fewer) = admin_call(
+    let (_, fewer) = admin_post(
         &app,
         account,
-        Method::POST,
         "/team/model/delete",
-        Some(json!({"team_id": "t-1", "models": ["all-proxy-models"]})),
+        json!({"team_id": "t-1", "models": ["all-proxy-models"]}),
     )
     .await;
     assert_eq!(fewer["models"], json!(["gpt-4o"]));
 
-    let (_, permissions) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/team/permissions_list?team_id=t-1",
-        None,
-    )
-    .await;
+    let (_, permissions) = admin_get(&app, account, "/team/permissions_list?team_id=t-1").await;
     assert_eq!(
         permissions["team_member_permissions"],
         json!(["/key/info", "/key/health"])
@@ -284,12 +238,11 @@ async fn teams_carry_members_budgets_and_limits() {
             .unwrap()
             .contains(&json!("/key/generate"))
     );
-    let (status, granted) = admin_call(
+    let (status, granted) = admin_post(
         &app,
         account,
-        Method::POST,
         "/team/permissions_update",
-        Some(json!({"team_id": "t-1", "team_member_permissions": ["/key/generate", "/key/info"]})),
+        json!({"team_id": "t-1", "team_member_permissions": ["/key/generate", "/key/info"]}),
     )
     .await;
     assert_eq!(status, 200, "{granted}");
@@ -336,24 +289,20 @@ async fn lists_show_teams_with_keys_and_memberships() {
         ("t-c", "Mike", Some("o-1")),
     ] {
         if let Some(org) = org {
-            admin_call(
+            admin_post(
                 &app,
                 account,
-                Method::POST,
                 "/organization/new",
-                Some(json!({"organization_id": org, "organization_alias": org})),
+                json!({"organization_id": org, "organization_alias": org}),
             )
             .await;
         }
-        let (status, answer) = admin_call(
+        let (status, answer) = admin_post(
             &app,
             account,
-            Method::POST,
             "/team/new",
-            Some(
-                json!({"team_id": id, "team_alias": alias, "organization_id": org,
+            json!({"team_id": id, "team_alias": alias, "organization_id": org,
                         "members_with_roles": [{"role": "user", "user_id": "dana"}]}),
-            ),
         )
         .await;
         assert_eq!(status, 200, "{answer}");
@@ -361,7 +310,7 @@ async fn lists_show_teams_with_keys_and_memberships() {
     app.add_key(account, json!({"team_id": "t-a", "user_id": "dana"}))
         .await;
 
-    let (status, teams) = admin_call(&app, account, Method::GET, "/team/list", None).await;
+    let (status, teams) = admin_get(&app, account, "/team/list").await;
     assert_eq!(status, 200, "{teams}");
     let aliases: Vec<&str> = teams
         .as_array()
@@ -372,58 +321,33 @@ async fn lists_show_teams_with_keys_and_memberships() {
     assert_eq!(aliases, ["Alpha", "Mike", "Zulu"]);
     assert_eq!(teams[2]["keys"].as_array().unwrap().len(), 1);
     assert_eq!(teams[2]["team_memberships"][0]["user_id"], "dana");
-    let (_, in_org) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/team/list?organization_id=o-1",
-        None,
-    )
-    .await;
+    let (_, in_org) = admin_get(&app, account, "/team/list?organization_id=o-1").await;
     assert_eq!(in_org.as_array().unwrap().len(), 1);
-    let (_, no_org) = admin_call(
+    let (_, no_org) = admin_get(
         &app,
         account,
-        Method::GET,
         "/team/list?organization_id=default_organization",
-        None,
     )
     .await;
     assert_eq!(no_org.as_array().unwrap().len(), 2);
 
-    let (status, page) = admin_call(
+    let (status, page) = admin_get(
         &app,
         account,
-        Method::GET,
         "/v2/team/list?page=2&page_size=2&sort_by=team_alias",
-        None,
     )
     .await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["total"], 3);
     assert_eq!(page["total_pages"], 2);
     assert_eq!(page["teams"][0]["team_alias"], "Zulu");
-    let (_, search) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/v2/team/list?team_alias=LPH",
-        None,
-    )
-    .await;
+    let (_, search) = admin_get(&app, account, "/v2/team/list?team_alias=LPH").await;
     assert_eq!(search["teams"][0]["team_id"], "t-b");
-    let (_, of_user) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/v2/team/list?user_id=dana",
-        None,
-    )
-    .await;
+    let (_, of_user) = admin_get(&app, account, "/v2/team/list?user_id=dana").await;
     assert_eq!(of_user["total"], 3);
 
     // Teams open to join come from `litellm_settings`.
-    let (status, _) = admin_call(&app, account, Method::GET, "/team/available", None).await;
+    let (status, _) = admin_get(&app, account, "/team/available").await;
     assert_eq!(status, 400);
     app.insert(
         "LiteLLM_Config",
@@ -431,7 +355,7 @@ async fn lists_show_teams_with_keys_and_memberships() {
                 "param_value": {"default_internal_user_params": {"available_teams": ["t-a", "t-b"]}}}),
     )
     .await;
-    let (status, open) = admin_call(&app, account, Method::GET, "/team/available", None).await;
+    let (status, open) = admin_get(&app, account, "/team/available").await;
     assert_eq!(status, 200, "{open}");
     assert_eq!(open.as_array().unwrap().len(), 2);
     let erin = key_with_role(&app, account, "erin", "internal_user").await;
@@ -447,21 +371,13 @@ async fn lists_show_teams_with_keys_and_memberships() {
         )
         .await
         .unwrap();
-    let (_, for_erin) = call_as(&app, &erin, None, Method::GET, "/team/available", None).await;
+    let (_, for_erin) = get_as(&app, &erin, "/team/available").await;
     assert_eq!(for_erin.as_array().unwrap().len(), 1);
     assert_eq!(for_erin[0]["team_id"], "t-b");
-    let (status, own) = call_as(&app, &erin, None, Method::GET, "/team/list", None).await;
+    let (status, own) = get_as(&app, &erin, "/team/list").await;
     assert_eq!(status, 200, "{own}");
     assert_eq!(own, json!([]), "erin is in no team's members_with_roles");
-    let (status, _) = call_as(
-        &app,
-        &erin,
-        None,
-        Method::GET,
-        "/team/list?user_id=dana",
-        None,
-    )
-    .await;
+    let (status, _) = get_as(&app, &erin, "/team/list?user_id=dana").await;
     assert_eq!(status, 401);
 }
 
@@ -470,28 +386,16 @@ async fn deleting_a_team_takes_its_keys_and_memberships() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("teams").await;
     let acct = account.uuid();
-    admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/team/new",
-        Some(json!({"team_id": "t-1", "members_with_roles": [{"role": "user", "user_id": "dana"}], "model_aliases": {"a": "b"}})),
-    )
+    admin_post(&app, account, "/team/new", json!({"team_id": "t-1", "members_with_roles": [{"role": "user", "user_id": "dana"}], "model_aliases": {"a": "b"}}))
     .await;
     let key = app
         .add_key(account, json!({"team_id": "t-1", "user_id": "dana"}))
         .await;
-    let (status, deleted) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/team/delete",
-        Some(json!({"team_ids": ["t-1"]})),
-    )
-    .await;
+    let (status, deleted) =
+        admin_post(&app, account, "/team/delete", json!({"team_ids": ["t-1"]})).await;
     assert_eq!(status, 200, "{deleted}");
     assert_eq!(deleted["deleted_teams"], json!(["t-1"]));
-    let (status, _) = admin_call(&app, account, Method::GET, "/team/info?team_id=t-1", None).await;
+    let (status, _) = admin_get(&app, account, "/team/info?team_id=t-1").await;
     assert_eq!(status, 404);
     assert!(
         app.rows(&format!(
@@ -522,14 +426,7 @@ async fn deleting_a_team_takes_its_keys_and_memberships() {
     assert_eq!(actions(&team_audit), ["created", "deleted"]);
     assert_eq!(team_audit[1]["before_value"]["team_id"], "t-1");
     assert!(team_audit[1]["updated_values"].is_null());
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/team/delete",
-        Some(json!({"team_ids": ["t-1"]})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, account, "/team/delete", json!({"team_ids": ["t-1"]})).await;
     assert_eq!(status, 404);
 }
 
@@ -537,13 +434,7 @@ async fn deleting_a_team_takes_its_keys_and_memberships() {
 async fn a_team_in_an_organization_uses_only_its_models() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("teams").await;
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/organization/new",
-        Some(json!({"organization_id": "o-1", "organization_alias": "Org", "models": ["gpt-4o", "anthropic/*"]})),
-    )
+    let (status, _) = admin_post(&app, account, "/organization/new", json!({"organization_id": "o-1", "organization_alias": "Org", "models": ["gpt-4o", "anthropic/*"]}))
     .await;
     assert_eq!(status, 200);
     for (models, expected) in [
@@ -551,12 +442,11 @@ async fn a_team_in_an_organization_uses_only_its_models() {
         (json!(["gpt-4o", "o1"]), 400),
         (json!([]), 400),
     ] {
-        let (status, answer) = admin_call(
+        let (status, answer) = admin_post(
             &app,
             account,
-            Method::POST,
             "/team/new",
-            Some(json!({"organization_id": "o-1", "models": models})),
+            json!({"organization_id": "o-1", "models": models}),
         )
         .await;
         assert_eq!(status, expected, "{models}: {answer}");
@@ -564,48 +454,43 @@ async fn a_team_in_an_organization_uses_only_its_models() {
             assert_eq!(answer["error"]["param"], "models");
         }
     }
-    let (status, answer) = admin_call(
+    let (status, answer) = admin_post(
         &app,
         account,
-        Method::POST,
         "/team/new",
-        Some(json!({"organization_id": "nope"})),
+        json!({"organization_id": "nope"}),
     )
     .await;
     assert_eq!(status, 400, "{answer}");
     // Moving a team in checks its models too.
-    admin_call(
+    admin_post(
         &app,
         account,
-        Method::POST,
         "/team/new",
-        Some(json!({"team_id": "free", "models": ["o1"]})),
+        json!({"team_id": "free", "models": ["o1"]}),
     )
     .await;
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         account,
-        Method::POST,
         "/team/update",
-        Some(json!({"team_id": "free", "organization_id": "o-1"})),
+        json!({"team_id": "free", "organization_id": "o-1"}),
     )
     .await;
     assert_eq!(status, 400);
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         account,
-        Method::POST,
         "/team/update",
-        Some(json!({"team_id": "free", "organization_id": "o-1", "models": ["gpt-4o"]})),
+        json!({"team_id": "free", "organization_id": "o-1", "models": ["gpt-4o"]}),
     )
     .await;
     assert_eq!(status, 200);
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         account,
-        Method::POST,
         "/team/model/add",
-        Some(json!({"team_id": "free", "models": ["o1"]})),
+        json!({"team_id": "free", "models": ["o1"]}),
     )
     .await;
     assert_eq!(status, 400);
@@ -618,74 +503,56 @@ async fn team_admins_manage_members_and_members_read() {
     let alice = key_with_role(&app, account, "alice", "internal_user").await;
     let bob = key_with_role(&app, account, "bob", "internal_user").await;
     let eve = key_with_role(&app, account, "eve", "internal_user").await;
-    admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/team/new",
-        Some(json!({"team_id": "t-1", "members_with_roles": [{"role": "admin", "user_id": "alice"}, {"role": "user", "user_id": "bob"}]})),
-    )
+    admin_post(&app, account, "/team/new", json!({"team_id": "t-1", "members_with_roles": [{"role": "admin", "user_id": "alice"}, {"role": "user", "user_id": "bob"}]}))
     .await;
     let team_key = app.add_key(account, json!({"team_id": "t-1"})).await;
 
-    let (status, answer) = call_as(
+    let (status, answer) = post_as(
         &app,
         &alice,
-        None,
-        Method::POST,
         "/team/member_add",
-        Some(json!({"team_id": "t-1", "member": {"role": "user", "user_id": "carol"}})),
+        json!({"team_id": "t-1", "member": {"role": "user", "user_id": "carol"}}),
     )
     .await;
     assert_eq!(status, 200, "{answer}");
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &alice,
-        None,
-        Method::POST,
         "/team/member_update",
-        Some(json!({"team_id": "t-1", "user_id": "carol", "max_budget_in_team": 1.0})),
+        json!({"team_id": "t-1", "user_id": "carol", "max_budget_in_team": 1.0}),
     )
     .await;
     assert_eq!(status, 200);
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &alice,
-        None,
-        Method::POST,
         "/team/permissions_update",
-        Some(json!({"team_id": "t-1", "team_member_permissions": ["/key/generate"]})),
+        json!({"team_id": "t-1", "team_member_permissions": ["/key/generate"]}),
     )
     .await;
     assert_eq!(status, 200);
-    let (status, answer) = call_as(
+    let (status, answer) = post_as(
         &app,
         &alice,
-        None,
-        Method::POST,
         "/team/update",
-        Some(json!({"team_id": "t-1", "max_budget": 1000.0})),
+        json!({"team_id": "t-1", "max_budget": 1000.0}),
     )
     .await;
     assert_eq!(status, 401, "{answer}");
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &alice,
-        None,
-        Method::POST,
         "/team/model/add",
-        Some(json!({"team_id": "t-1", "models": ["x"]})),
+        json!({"team_id": "t-1", "models": ["x"]}),
     )
     .await;
     assert_eq!(status, 401);
 
-    let (status, answer) = call_as(
+    let (status, answer) = post_as(
         &app,
         &bob,
-        None,
-        Method::POST,
         "/team/member_add",
-        Some(json!({"team_id": "t-1", "member": {"role": "admin", "user_id": "bob2"}})),
+        json!({"team_id": "t-1", "member": {"role": "admin", "user_id": "bob2"}}),
     )
     .await;
     assert_eq!(status, 403, "{answer}");
@@ -695,55 +562,21 @@ async fn team_admins_manage_members_and_members_read() {
             .unwrap()
             .starts_with("Call not allowed. User not proxy admin OR team admin.")
     );
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &bob,
-        None,
-        Method::POST,
         "/team/member_delete",
-        Some(json!({"team_id": "t-1", "user_id": "alice"})),
+        json!({"team_id": "t-1", "user_id": "alice"}),
     )
     .await;
     assert_eq!(status, 403);
-    let (status, _) = call_as(
-        &app,
-        &bob,
-        None,
-        Method::GET,
-        "/team/permissions_list?team_id=t-1",
-        None,
-    )
-    .await;
+    let (status, _) = get_as(&app, &bob, "/team/permissions_list?team_id=t-1").await;
     assert_eq!(status, 403);
-    let (status, info) = call_as(
-        &app,
-        &bob,
-        None,
-        Method::GET,
-        "/team/info?team_id=t-1",
-        None,
-    )
-    .await;
+    let (status, info) = get_as(&app, &bob, "/team/info?team_id=t-1").await;
     assert_eq!(status, 200, "{info}");
-    let (status, info) = call_as(
-        &app,
-        &team_key,
-        None,
-        Method::GET,
-        "/team/info?team_id=t-1",
-        None,
-    )
-    .await;
+    let (status, info) = get_as(&app, &team_key, "/team/info?team_id=t-1").await;
     assert_eq!(status, 200, "a key of the team reads it: {info}");
-    let (status, answer) = call_as(
-        &app,
-        &eve,
-        None,
-        Method::GET,
-        "/team/info?team_id=t-1",
-        None,
-    )
-    .await;
+    let (status, answer) = get_as(&app, &eve, "/team/info?team_id=t-1").await;
     assert_eq!(status, 403, "{answer}");
     for (method, path, body) in [
         (Method::POST, "/team/new", Some(json!({}))),
@@ -758,17 +591,9 @@ async fn team_admins_manage_members_and_members_read() {
         assert_eq!(status, 401, "{path}");
     }
     let viewer = key_with_role(&app, account, "viewer", "proxy_admin_viewer").await;
-    let (status, _) = call_as(&app, &viewer, None, Method::GET, "/team/list", None).await;
+    let (status, _) = get_as(&app, &viewer, "/team/list").await;
     assert_eq!(status, 200);
-    let (status, _) = call_as(
-        &app,
-        &viewer,
-        None,
-        Method::POST,
-        "/team/unblock",
-        Some(json!({"team_id": "t-1"})),
-    )
-    .await;
+    let (status, _) = post_as(&app, &viewer, "/team/unblock", json!({"team_id": "t-1"})).await;
     assert_eq!(status, 401);
 }
 
@@ -776,14 +601,7 @@ async fn team_admins_manage_members_and_members_read() {
 async fn bad_input_names_the_field() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("teams").await;
-    admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/team/new",
-        Some(json!({"team_id": "t-1"})),
-    )
-    .await;
+    admin_post(&app, account, "/team/new", json!({"team_id": "t-1"})).await;
     for (path, body, status, param) in [
         (
             "/team/new",
@@ -854,11 +672,11 @@ async fn bad_input_names_the_field() {
             "team_member_permissions",
         ),
     ] {
-        let (got, answer) = admin_call(&app, account, Method::POST, path, Some(body.clone())).await;
+        let (got, answer) = admin_post(&app, account, path, body.clone()).await;
         assert_eq!(got, status, "{path} {body}: {answer}");
         assert_eq!(answer["error"]["param"], param, "{path} {body}: {answer}");
     }
-    let (status, _) = admin_call(&app, account, Method::GET, "/team/info", None).await;
+    let (status, _) = admin_get(&app, account, "/team/info").await;
     assert_eq!(status, 422);
 }
 
@@ -866,14 +684,7 @@ async fn bad_input_names_the_field() {
 async fn another_accounts_teams_are_out_of_reach() {
     let app = TestApp::spawn().await;
     let (a, b) = two_accounts(&app).await;
-    let (status, _) = admin_call(
-        &app,
-        b,
-        Method::POST,
-        "/team/new",
-        Some(json!({"team_id": "theirs"})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, b, "/team/new", json!({"team_id": "theirs"})).await;
     assert_eq!(status, 200);
     for (method, path, body) in [
         (Method::GET, "/team/info?team_id=theirs", None),
@@ -922,11 +733,11 @@ async fn another_accounts_teams_are_out_of_reach() {
         let (status, answer) = admin_call(&app, a, method, path, body).await;
         assert_eq!(status, 404, "{path}: {answer}");
     }
-    let (_, listed) = admin_call(&app, a, Method::GET, "/team/list", None).await;
+    let (_, listed) = admin_get(&app, a, "/team/list").await;
     assert_eq!(listed, json!([]));
-    let (_, page) = admin_call(&app, a, Method::GET, "/v2/team/list", None).await;
+    let (_, page) = admin_get(&app, a, "/v2/team/list").await;
     assert_eq!(page["total"], 0);
-    let (_, theirs) = admin_call(&app, b, Method::GET, "/team/info?team_id=theirs", None).await;
+    let (_, theirs) = admin_get(&app, b, "/team/info?team_id=theirs").await;
     assert_eq!(theirs["team_info"]["blocked"], false);
 }
 
@@ -941,13 +752,7 @@ async fn the_proxy_applies_the_per_member_rate_limit() {
         json!({"model": "openai/free-model", "api_base": mock.api_base()}),
     )
     .await;
-    let (status, answer) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/team/new",
-        Some(json!({"team_id": "t-1", "members_with_roles": [{"role": "user", "user_id": "dana"}], "team_member_rpm_limit": 1})),
-    )
+    let (status, answer) = admin_post(&app, account, "/team/new", json!({"team_id": "t-1", "members_with_roles": [{"role": "user", "user_id": "dana"}], "team_member_rpm_limit": 1}))
     .await;
     assert_eq!(status, 200, "{answer}");
     let key = app

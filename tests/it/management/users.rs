@@ -5,24 +5,21 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{actions, admin_call, audit_rows, call_as, key_with_role, two_accounts};
+use super::{
+    actions, admin_get, admin_post, audit_rows, call_as, get_as, key_with_role, post_as,
+    two_accounts,
+};
 use crate::common::app::TestApp;
 
 #[tokio::test]
 async fn users_are_created_with_a_key_changed_listed_and_deleted() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("users").await;
-    let (status, created) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/user/new",
-        Some(json!({
+    let (status, created) = admin_post(&app, account, "/user/new", json!({
             "user_id": "u-1", "user_email": "Ann@Example.io", "max_budget": 10.0, "models": ["gpt-4o"],
             "budget_duration": "1d", "key_alias": "ann-first", "duration": "7d",
             "model_rpm_limit": {"gpt-4o": 5}
-        })),
-    )
+        }))
     .await;
     assert_eq!(status, 200, "{created}");
     assert_eq!(created["user_id"], "u-1");
@@ -46,64 +43,52 @@ async fn users_are_created_with_a_key_changed_listed_and_deleted() {
     assert_eq!(stored[0]["models"], json!(["gpt-4o"]));
 
     // The new key works, and reads its own user.
-    let (status, own) = call_as(&app, &key, None, Method::GET, "/user/info", None).await;
+    let (status, own) = get_as(&app, &key, "/user/info").await;
     assert_eq!(status, 200, "{own}");
     assert_eq!(own["user_id"], "u-1");
     assert_eq!(own["keys"].as_array().unwrap().len(), 1);
 
-    let (status, answer) = admin_call(
+    let (status, answer) = admin_post(
         &app,
         account,
-        Method::POST,
         "/user/new",
-        Some(json!({"user_email": "ann@example.io"})),
+        json!({"user_email": "ann@example.io"}),
     )
     .await;
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["error"]["param"], "user_email");
 
-    let (status, second) = admin_call(
+    let (status, second) = admin_post(
         &app,
         account,
-        Method::POST,
         "/user/new",
-        Some(
-            json!({"user_id": "u-2", "auto_create_key": false, "user_role": "proxy_admin_viewer"}),
-        ),
+        json!({"user_id": "u-2", "auto_create_key": false, "user_role": "proxy_admin_viewer"}),
     )
     .await;
     assert_eq!(status, 200, "{second}");
     assert!(second["key"].is_null());
 
-    let (status, updated) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/user/update",
-        Some(json!({"user_id": "u-1", "password": "correct horse", "max_budget": null, "user_alias": "Ann"})),
-    )
+    let (status, updated) = admin_post(&app, account, "/user/update", json!({"user_id": "u-1", "password": "correct horse", "max_budget": null, "user_alias": "Ann"}))
     .await;
     assert_eq!(status, 200, "{updated}");
     assert!(updated["max_budget"].is_null());
     assert_eq!(updated["user_alias"], "Ann");
     assert!(updated.get("password").is_none());
     assert_eq!(updated["metadata"]["model_rpm_limit"]["gpt-4o"], 5);
-    let (_, merged) = admin_call(
+    let (_, merged) = admin_post(
         &app,
         account,
-        Method::POST,
         "/user/update",
-        Some(json!({"user_id": "u-1", "metadata": {"team": "core"}})),
+        json!({"user_id": "u-1", "metadata": {"team": "core"}}),
     )
     .await;
     assert_eq!(merged["metadata"]["team"], "core");
     assert_eq!(merged["metadata"]["model_rpm_limit"]["gpt-4o"], 5);
-    let (_, cleared) = admin_call(
+    let (_, cleared) = admin_post(
         &app,
         account,
-        Method::POST,
         "/user/update",
-        Some(json!({"user_id": "u-1", "metadata": null, "models": null})),
+        json!({"user_id": "u-1", "metadata": null, "models": null}),
     )
     .await;
     assert_eq!(cleared["metadata"], json!({}));
@@ -118,64 +103,30 @@ async fn users_are_created_with_a_key_changed_listed_and_deleted() {
     assert!(phc.starts_with("$argon2"), "{phc}");
     assert!(alchemi::secret::verify_password("correct horse", phc));
 
-    let (status, page) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/user/list?page_size=1&sort_by=user_id",
-        None,
-    )
-    .await;
+    let (status, page) = admin_get(&app, account, "/user/list?page_size=1&sort_by=user_id").await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["total"], 2);
     assert_eq!(page["total_pages"], 2);
     assert_eq!(page["users"][0]["user_id"], "u-1");
     assert_eq!(page["users"][0]["key_count"], 1);
     assert!(page["users"][0].get("password").is_none());
-    let (_, filtered) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/user/list?role=proxy_admin_viewer",
-        None,
-    )
-    .await;
+    let (_, filtered) = admin_get(&app, account, "/user/list?role=proxy_admin_viewer").await;
     assert_eq!(filtered["users"].as_array().unwrap().len(), 1);
     assert_eq!(filtered["users"][0]["user_id"], "u-2");
-    let (_, by_email) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/user/list?user_email=EXAMPLE",
-        None,
-    )
-    .await;
+    let (_, by_email) = admin_get(&app, account, "/user/list?user_email=EXAMPLE").await;
     assert_eq!(by_email["total"], 1);
-    let (_, by_ids) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/user/list?user_ids=u-1,u-2",
-        None,
-    )
-    .await;
+    let (_, by_ids) = admin_get(&app, account, "/user/list?user_ids=u-1,u-2").await;
     assert_eq!(by_ids["total"], 2);
 
-    let (status, deleted) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/user/delete",
-        Some(json!({"user_ids": ["u-1"]})),
-    )
-    .await;
+    let (status, deleted) =
+        admin_post(&app, account, "/user/delete", json!({"user_ids": ["u-1"]})).await;
     assert_eq!(status, 200, "{deleted}");
     assert_eq!(deleted["deleted_users"], json!(["u-1"]));
-    let (status, _) = admin_call(&app, account, Method::GET, "/user/info?user_id=u-1", None).await;
+    let (status, _) = admin_get(&app, account, "/user/info?user_id=u-1").await;
     assert_eq!(status, 404);
     let mut status = 0;
     for _ in 0..40 {
-        (status, _) = call_as(&app, &key, None, Method::GET, "/user/info", None).await;
+        (status, _) = get_as(&app, &key, "/user/info").await;
         if status == 401 {
             break;
         }
@@ -210,36 +161,22 @@ async fn users_are_created_with_a_key_changed_listed_and_deleted() {
 async fn new_users_join_the_teams_and_organizations_named() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("users").await;
-    admin_call(
+    admin_post(&app, account, "/team/new", json!({"team_id": "t-1"})).await;
+    admin_post(
         &app,
         account,
-        Method::POST,
-        "/team/new",
-        Some(json!({"team_id": "t-1"})),
-    )
-    .await;
-    admin_call(
-        &app,
-        account,
-        Method::POST,
         "/organization/new",
-        Some(json!({"organization_id": "o-1", "organization_alias": "Org"})),
+        json!({"organization_id": "o-1", "organization_alias": "Org"}),
     )
     .await;
-    let (status, created) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/user/new",
-        Some(json!({
+    let (status, created) = admin_post(&app, account, "/user/new", json!({
             "user_id": "u-1", "teams": [{"team_id": "t-1", "user_role": "admin", "max_budget_in_team": 3.0}],
             "organizations": ["o-1"], "auto_create_key": false
-        })),
-    )
+        }))
     .await;
     assert_eq!(status, 200, "{created}");
     assert_eq!(created["teams"], json!(["t-1"]));
-    let (_, team) = admin_call(&app, account, Method::GET, "/team/info?team_id=t-1", None).await;
+    let (_, team) = admin_get(&app, account, "/team/info?team_id=t-1").await;
     assert_eq!(
         team["team_info"]["members_with_roles"],
         json!([{"role": "admin", "user_id": "u-1", "user_email": null}])
@@ -248,55 +185,33 @@ async fn new_users_join_the_teams_and_organizations_named() {
         team["team_memberships"][0]["litellm_budget_table"]["max_budget"],
         3.0
     );
-    let (_, org) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/organization/info?organization_id=o-1",
-        None,
-    )
-    .await;
+    let (_, org) = admin_get(&app, account, "/organization/info?organization_id=o-1").await;
     assert_eq!(org["members"][0]["user_id"], "u-1");
     assert_eq!(org["members"][0]["user_role"], "internal_user");
 
-    let (_, info) = admin_call(&app, account, Method::GET, "/user/info?user_id=u-1", None).await;
+    let (_, info) = admin_get(&app, account, "/user/info?user_id=u-1").await;
     assert_eq!(info["teams"][0]["team_id"], "t-1");
     assert_eq!(info["teams"][0]["team_memberships"][0]["user_id"], "u-1");
 
-    let (status, answer) = admin_call(
+    let (status, answer) = admin_post(
         &app,
         account,
-        Method::POST,
         "/user/new",
-        Some(json!({"user_id": "u-2", "teams": ["no-such-team"]})),
+        json!({"user_id": "u-2", "teams": ["no-such-team"]}),
     )
     .await;
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["error"]["param"], "teams");
-    let (status, _) = admin_call(&app, account, Method::GET, "/user/info?user_id=u-2", None).await;
+    let (status, _) = admin_get(&app, account, "/user/info?user_id=u-2").await;
     assert_eq!(status, 404, "a refused creation leaves nothing behind");
 
     // Deleting the user takes them out of the team and the organization.
-    let (status, _) = admin_call(
-        &app,
-        account,
-        Method::POST,
-        "/user/delete",
-        Some(json!({"user_ids": ["u-1"]})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, account, "/user/delete", json!({"user_ids": ["u-1"]})).await;
     assert_eq!(status, 200);
-    let (_, team) = admin_call(&app, account, Method::GET, "/team/info?team_id=t-1", None).await;
+    let (_, team) = admin_get(&app, account, "/team/info?team_id=t-1").await;
     assert_eq!(team["team_info"]["members_with_roles"], json!([]));
     assert_eq!(team["team_memberships"], json!([]));
-    let (_, org) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/organization/info?organization_id=o-1",
-        None,
-    )
-    .await;
+    let (_, org) = admin_get(&app, account, "/organization/info?organization_id=o-1").await;
     assert_eq!(org["members"], json!([]));
 }
 
@@ -312,18 +227,10 @@ async fn users_read_and_change_only_themselves() {
     )
     .await;
 
-    let (status, info) = call_as(&app, &own, None, Method::GET, "/user/info", None).await;
+    let (status, info) = get_as(&app, &own, "/user/info").await;
     assert_eq!(status, 200, "{info}");
     assert_eq!(info["user_id"], "me");
-    let (status, answer) = call_as(
-        &app,
-        &own,
-        None,
-        Method::GET,
-        "/user/info?user_id=other",
-        None,
-    )
-    .await;
+    let (status, answer) = get_as(&app, &own, "/user/info?user_id=other").await;
     assert_eq!(status, 403, "{answer}");
     assert!(
         answer["error"]["message"]
@@ -331,44 +238,30 @@ async fn users_read_and_change_only_themselves() {
             .unwrap()
             .starts_with("key not allowed to access this user's info")
     );
-    let (status, _) = call_as(
-        &app,
-        &viewer,
-        None,
-        Method::GET,
-        "/user/info?user_id=other",
-        None,
-    )
-    .await;
+    let (status, _) = get_as(&app, &viewer, "/user/info?user_id=other").await;
     assert_eq!(status, 200);
 
-    let (status, changed) = call_as(
+    let (status, changed) = post_as(
         &app,
         &own,
-        None,
-        Method::POST,
         "/user/update",
-        Some(json!({"user_id": "me", "user_alias": "Me", "password": "pw"})),
+        json!({"user_id": "me", "user_alias": "Me", "password": "pw"}),
     )
     .await;
     assert_eq!(status, 200, "{changed}");
-    let (status, answer) = call_as(
+    let (status, answer) = post_as(
         &app,
         &own,
-        None,
-        Method::POST,
         "/user/update",
-        Some(json!({"user_id": "me", "max_budget": 1000.0})),
+        json!({"user_id": "me", "max_budget": 1000.0}),
     )
     .await;
     assert_eq!(status, 403, "{answer}");
-    let (status, answer) = call_as(
+    let (status, answer) = post_as(
         &app,
         &own,
-        None,
-        Method::POST,
         "/user/update",
-        Some(json!({"user_id": "me", "user_role": "proxy_admin"})),
+        json!({"user_id": "me", "user_role": "proxy_admin"}),
     )
     .await;
     assert_eq!(status, 403, "{answer}");
@@ -376,13 +269,11 @@ async fn users_read_and_change_only_themselves() {
         answer["error"]["message"],
         "Only proxy admins can modify user roles."
     );
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &own,
-        None,
-        Method::POST,
         "/user/update",
-        Some(json!({"user_id": "other", "user_alias": "x"})),
+        json!({"user_id": "other", "user_alias": "x"}),
     )
     .await;
     assert_eq!(status, 403);
@@ -405,25 +296,15 @@ async fn users_read_and_change_only_themselves() {
                 .starts_with("Authentication Error, Only proxy admin")
         );
     }
-    let (status, _) = call_as(&app, &viewer, None, Method::GET, "/user/list", None).await;
+    let (status, _) = get_as(&app, &viewer, "/user/list").await;
     assert_eq!(status, 200);
-    let (status, _) = call_as(
-        &app,
-        &viewer,
-        None,
-        Method::POST,
-        "/user/new",
-        Some(json!({})),
-    )
-    .await;
+    let (status, _) = post_as(&app, &viewer, "/user/new", json!({})).await;
     assert_eq!(status, 401);
-    let (status, _) = call_as(
+    let (status, _) = post_as(
         &app,
         &viewer,
-        None,
-        Method::POST,
         "/user/update",
-        Some(json!({"user_id": "viewer", "user_alias": "x"})),
+        json!({"user_id": "viewer", "user_alias": "x"}),
     )
     .await;
     assert_eq!(status, 401, "viewers change nothing");
@@ -468,22 +349,14 @@ async fn bad_input_names_the_field() {
         ("/user/update", json!({"user_alias": "x"}), 400, "user_id"),
         ("/user/delete", json!({"user_ids": "u-1"}), 422, "user_ids"),
     ] {
-        let (got, answer) = admin_call(&app, account, Method::POST, path, Some(body.clone())).await;
+        let (got, answer) = admin_post(&app, account, path, body.clone()).await;
         assert_eq!(got, status, "{path} {body}: {answer}");
         assert_eq!(answer["error"]["param"], param, "{path} {body}: {answer}");
     }
-    let (status, answer) = admin_call(
-        &app,
-        account,
-        Method::GET,
-        "/user/list?sort_by=password",
-        None,
-    )
-    .await;
+    let (status, answer) = admin_get(&app, account, "/user/list?sort_by=password").await;
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["error"]["param"], "sort_by");
-    let (status, answer) =
-        admin_call(&app, account, Method::GET, "/user/list?page=first", None).await;
+    let (status, answer) = admin_get(&app, account, "/user/list?page=first").await;
     assert_eq!(status, 422, "{answer}");
 }
 
@@ -491,47 +364,25 @@ async fn bad_input_names_the_field() {
 async fn another_accounts_users_are_out_of_reach() {
     let app = TestApp::spawn().await;
     let (a, b) = two_accounts(&app).await;
-    let (status, _) = admin_call(
-        &app,
-        b,
-        Method::POST,
-        "/user/new",
-        Some(json!({"user_id": "theirs"})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, b, "/user/new", json!({"user_id": "theirs"})).await;
     assert_eq!(status, 200);
-    let (status, _) = admin_call(&app, a, Method::GET, "/user/info?user_id=theirs", None).await;
+    let (status, _) = admin_get(&app, a, "/user/info?user_id=theirs").await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
+    let (status, _) = admin_post(
         &app,
         a,
-        Method::POST,
         "/user/update",
-        Some(json!({"user_id": "theirs", "max_budget": 1.0})),
+        json!({"user_id": "theirs", "max_budget": 1.0}),
     )
     .await;
     assert_eq!(status, 404);
-    let (status, _) = admin_call(
-        &app,
-        a,
-        Method::POST,
-        "/user/delete",
-        Some(json!({"user_ids": ["theirs"]})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, a, "/user/delete", json!({"user_ids": ["theirs"]})).await;
     assert_eq!(status, 404);
-    let (_, listed) = admin_call(&app, a, Method::GET, "/user/list", None).await;
+    let (_, listed) = admin_get(&app, a, "/user/list").await;
     assert_eq!(listed["total"], 0);
     // The same id is free in account A.
-    let (status, _) = admin_call(
-        &app,
-        a,
-        Method::POST,
-        "/user/new",
-        Some(json!({"user_id": "theirs"})),
-    )
-    .await;
+    let (status, _) = admin_post(&app, a, "/user/new", json!({"user_id": "theirs"})).await;
     assert_eq!(status, 200);
-    let (_, theirs) = admin_call(&app, b, Method::GET, "/user/info?user_id=theirs", None).await;
+    let (_, theirs) = admin_get(&app, b, "/user/info?user_id=theirs").await;
     assert_eq!(theirs["keys"].as_array().unwrap().len(), 1);
 }
