@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::fields::{integer, number, optional};
 use super::list::{ListParams, list_page};
 use super::page::{AccountConsole, Chrome, PageError, render, see_other};
-use super::view::{minute, money, segment, text};
+use super::view::{budget, minute, segment, text};
 use crate::AppState;
 use crate::management::budgets::{
     budget_settings, create_budget, delete_budget, search_budgets, update_budget,
@@ -35,19 +35,12 @@ pub struct BudgetRow {
 
 impl BudgetRow {
     fn of(row: &Value) -> Self {
-        let amount = |value: &Value| {
-            if value.is_null() {
-                String::new()
-            } else {
-                money(value)
-            }
-        };
         let id = text(&row["budget_id"]);
         Self {
             path: segment(&id),
             id,
-            max_budget: amount(&row["max_budget"]),
-            soft_budget: amount(&row["soft_budget"]),
+            max_budget: budget(&row["max_budget"]),
+            soft_budget: budget(&row["soft_budget"]),
             rpm: text(&row["rpm_limit"]),
             tpm: text(&row["tpm_limit"]),
             parallel: text(&row["max_parallel_requests"]),
