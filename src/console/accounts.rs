@@ -10,17 +10,14 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::list::{ListParams, Listing, list_page};
 use super::page::{Chrome, PageError, SuperConsole, render, see_other};
-use super::view::{Pager, money, text};
+use super::view::{money, text};
 use crate::AppState;
 use crate::management::accounts::admins::{AdminRequest, add_admin, remove_admin};
 use crate::management::accounts::{
     account_info, create_account, list_accounts, set_status, update_account,
 };
-use crate::management::paging::PageQuery;
-
-/// Accounts per page.
-const PAGE_SIZE: i64 = 20;
 
 /// One account in the list.
 pub struct AccountRow {
@@ -45,22 +42,7 @@ impl AccountRow {
     }
 }
 
-#[derive(Template)]
-#[template(path = "console/accounts/list.html")]
-struct AccountsPage {
-    chrome: Chrome,
-    search: String,
-    accounts: Vec<AccountRow>,
-    pager: Pager,
-}
-
-/// `?search=&page=`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListParams {
-    search: String,
-    page: Option<i64>,
-}
+list_page!(AccountsPage, AccountRow, "console/accounts/list.html");
 
 /// The accounts list.
 pub async fn list(
@@ -68,18 +50,17 @@ pub async fn list(
     admin: SuperConsole,
     Query(params): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let page = PageQuery {
-        page: params.page.unwrap_or(1),
-        size: PAGE_SIZE,
-    };
-    let search = params.search.trim().to_owned();
-    let (rows, info) = list_accounts(&state, Some(search.clone()), None, page).await?;
-    Ok(render(&AccountsPage {
-        chrome: admin.chrome("Accounts", "/ui/accounts"),
-        accounts: rows.iter().map(AccountRow::of).collect(),
-        pager: Pager::new("/ui/accounts", &[("search", &search)], info),
-        search,
-    }))
+    let search = Some(params.search().to_owned());
+    let (rows, info) = list_accounts(&state, search, None, params.page_query()).await?;
+    Ok(render(&AccountsPage(Listing::new(
+        admin.chrome("Accounts", "/ui/accounts"),
+        true,
+        "/ui/accounts",
+        &params,
+        &[],
+        rows.iter().map(AccountRow::of).collect(),
+        info,
+    ))))
 }
 
 /// The fields of the account form.

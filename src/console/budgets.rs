@@ -10,16 +10,13 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::fields::{integer, number, optional};
+use super::list::{ListParams, list_page};
 use super::page::{AccountConsole, Chrome, PageError, render, see_other};
-use super::view::{Pager, minute, money, segment, text};
+use super::view::{budget, minute, segment, text};
 use crate::AppState;
 use crate::management::budgets::{
     budget_settings, create_budget, delete_budget, search_budgets, update_budget,
 };
-use crate::management::paging::PageQuery;
-
-/// Budgets per page.
-const PAGE_SIZE: i64 = 20;
 
 /// One budget as the pages show it.
 pub struct BudgetRow {
@@ -38,19 +35,12 @@ pub struct BudgetRow {
 
 impl BudgetRow {
     fn of(row: &Value) -> Self {
-        let amount = |value: &Value| {
-            if value.is_null() {
-                String::new()
-            } else {
-                money(value)
-            }
-        };
         let id = text(&row["budget_id"]);
         Self {
             path: segment(&id),
             id,
-            max_budget: amount(&row["max_budget"]),
-            soft_budget: amount(&row["soft_budget"]),
+            max_budget: budget(&row["max_budget"]),
+            soft_budget: budget(&row["soft_budget"]),
             rpm: text(&row["rpm_limit"]),
             tpm: text(&row["tpm_limit"]),
             parallel: text(&row["max_parallel_requests"]),
@@ -61,23 +51,7 @@ impl BudgetRow {
     }
 }
 
-#[derive(Template)]
-#[template(path = "console/budgets/list.html")]
-struct BudgetsPage {
-    chrome: Chrome,
-    can_write: bool,
-    search: String,
-    budgets: Vec<BudgetRow>,
-    pager: Pager,
-}
-
-/// `?search=&page=`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListParams {
-    search: String,
-    page: Option<i64>,
-}
+list_page!(BudgetsPage, BudgetRow, "console/budgets/list.html");
 
 /// The account's budgets, newest first.
 pub async fn list(
@@ -86,20 +60,16 @@ pub async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<Response, PageError> {
     console.require_reader()?;
-    let search = params.search.trim().to_owned();
-    let page = PageQuery {
-        page: params.page.unwrap_or(1),
-        size: PAGE_SIZE,
-    };
-    let filter = Some(search.as_str()).filter(|search| !search.is_empty());
-    let (rows, info) = search_budgets(&state, &console.actor, filter, page).await?;
-    Ok(render(&BudgetsPage {
-        chrome: console.chrome("Budgets", "/ui/budgets"),
-        can_write: console.can_write(),
-        budgets: rows.iter().map(BudgetRow::of).collect(),
-        pager: Pager::new("/ui/budgets", &[("search", &search)], info),
-        search,
-    }))
+    let (rows, info) =
+        search_budgets(&state, &console.actor, params.filter(), params.page_query()).await?;
+    let rows = rows.iter().map(BudgetRow::of).collect();
+    Ok(render(&BudgetsPage(console.listing(
+        "Budgets",
+        "/ui/budgets",
+        &params,
+        rows,
+        info,
+    ))))
 }
 
 /// The budget form's fields.

@@ -11,16 +11,13 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::fields::{optional, required};
+use super::list::{ListParams, list_page};
 use super::page::{AccountConsole, Chrome, PageError, render, see_other};
-use super::view::{Choice, Pager, minute, segment, text};
+use super::view::{Choice, minute, segment, text};
 use crate::AppState;
 use crate::management::guardrails::{
     MODES, create_guardrail, delete_guardrail, guardrail, patch_guardrail, search_guardrails,
 };
-use crate::management::paging::PageQuery;
-
-/// Guardrails per page.
-const PAGE_SIZE: i64 = 20;
 
 /// The modes with their labels, as the form offers them.
 const MODE_LABELS: [(&str, &str); 4] = [
@@ -62,23 +59,7 @@ impl GuardrailRow {
     }
 }
 
-#[derive(Template)]
-#[template(path = "console/guardrails/list.html")]
-struct GuardrailsPage {
-    chrome: Chrome,
-    can_write: bool,
-    search: String,
-    guardrails: Vec<GuardrailRow>,
-    pager: Pager,
-}
-
-/// `?search=&page=`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListParams {
-    search: String,
-    page: Option<i64>,
-}
+list_page!(GuardrailsPage, GuardrailRow, "console/guardrails/list.html");
 
 /// The account's guardrails by name.
 pub async fn list(
@@ -87,20 +68,16 @@ pub async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<Response, PageError> {
     console.require_reader()?;
-    let search = params.search.trim().to_owned();
-    let page = PageQuery {
-        page: params.page.unwrap_or(1),
-        size: PAGE_SIZE,
-    };
-    let filter = Some(search.as_str()).filter(|search| !search.is_empty());
-    let (rows, info) = search_guardrails(&state, &console.actor, filter, page).await?;
-    Ok(render(&GuardrailsPage {
-        chrome: console.chrome("Guardrails", "/ui/guardrails"),
-        can_write: console.can_write(),
-        guardrails: rows.iter().map(GuardrailRow::of).collect(),
-        pager: Pager::new("/ui/guardrails", &[("search", &search)], info),
-        search,
-    }))
+    let (rows, info) =
+        search_guardrails(&state, &console.actor, params.filter(), params.page_query()).await?;
+    let rows = rows.iter().map(GuardrailRow::of).collect();
+    Ok(render(&GuardrailsPage(console.listing(
+        "Guardrails",
+        "/ui/guardrails",
+        &params,
+        rows,
+        info,
+    ))))
 }
 
 /// The guardrail form's fields.

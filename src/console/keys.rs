@@ -12,16 +12,13 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::form::{LimitFields, Request};
+use super::list::{ListParams, PAGE_SIZE, list_page, page_info};
 use super::page::{AccountConsole, Chrome, PageError, render, see_other};
-use super::view::{Limits, Pager, budget, day, href, joined, models, money, text};
+use super::view::{Limits, budget, day, each, href, joined, models, money, text};
 use crate::AppState;
 use crate::management::keys::lifecycle::{delete_keys, rotate, set_blocked};
 use crate::management::keys::read::{ListQuery, key_info, list_keys};
 use crate::management::keys::write::{create, update_one};
-use crate::management::paging::PageInfo;
-
-/// Keys per page.
-const PAGE_SIZE: i64 = 20;
 
 /// One key as the pages show it.
 pub struct KeyRow {
@@ -82,23 +79,7 @@ impl KeyValues {
     }
 }
 
-#[derive(Template)]
-#[template(path = "console/keys/list.html")]
-struct KeysPage {
-    chrome: Chrome,
-    can_write: bool,
-    search: String,
-    keys: Vec<KeyRow>,
-    pager: Pager,
-}
-
-/// `?search=&page=`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListParams {
-    search: String,
-    page: Option<i64>,
-}
+list_page!(KeysPage, KeyRow, "console/keys/list.html");
 
 /// The account's keys (an internal user sees their own).
 pub async fn list(
@@ -106,33 +87,23 @@ pub async fn list(
     console: AccountConsole,
     Query(params): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let search = params.search.trim().to_owned();
     let query = ListQuery {
-        page: params.page,
+        page: Some(params.page()),
         size: Some(PAGE_SIZE),
         return_full_object: Some(true),
-        search: Some(search.clone()),
+        search: Some(params.search().to_owned()),
         ..ListQuery::default()
     };
     let answer = list_keys(&state, &console.actor, query).await?;
-    let keys = answer["keys"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(KeyRow::of)
-        .collect();
-    let info = PageInfo {
-        total_count: answer["total_count"].as_i64().unwrap_or(0),
-        current_page: answer["current_page"].as_i64().unwrap_or(1),
-        total_pages: answer["total_pages"].as_i64().unwrap_or(0),
-    };
-    Ok(render(&KeysPage {
-        chrome: console.chrome("Virtual keys", "/ui/keys"),
-        can_write: console.can_write(),
-        pager: Pager::new("/ui/keys", &[("search", &search)], info),
-        search,
+    let keys = each(&answer["keys"], KeyRow::of);
+    let info = page_info(&answer, ["total_count", "current_page", "total_pages"]);
+    Ok(render(&KeysPage(console.listing(
+        "Virtual keys",
+        "/ui/keys",
+        &params,
         keys,
-    }))
+        info,
+    ))))
 }
 
 /// The create form's fields.

@@ -13,6 +13,7 @@
 //! browser without a session to `/ui/login`).
 
 mod accounts;
+mod api;
 mod assets;
 mod audit;
 mod budgets;
@@ -21,6 +22,7 @@ mod fields;
 mod form;
 mod guardrails;
 mod keys;
+mod list;
 mod login;
 mod models;
 mod organizations;

@@ -13,17 +13,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::fields::{optional, required};
+use super::list::{ListParams, list_page};
 use super::page::{AccountConsole, Chrome, PageError, render, see_other};
-use super::view::{Choice, Pager, minute, segment, text};
+use super::view::{Choice, minute, segment, text};
 use crate::AppState;
 use crate::management::models::{
     Probe, create_model, delete_model, model_row, search_models, test_connection, update_model,
 };
-use crate::management::paging::PageQuery;
 use crate::providers::Provider;
-
-/// Models per page.
-const PAGE_SIZE: i64 = 20;
 
 /// The providers the form offers, as `litellm_params.model` prefixes them.
 const PROVIDERS: [(&str, &str); 16] = [
@@ -83,23 +80,7 @@ impl ModelRow {
     }
 }
 
-#[derive(Template)]
-#[template(path = "console/models/list.html")]
-struct ModelsPage {
-    chrome: Chrome,
-    can_write: bool,
-    search: String,
-    models: Vec<ModelRow>,
-    pager: Pager,
-}
-
-/// `?search=&page=`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListParams {
-    search: String,
-    page: Option<i64>,
-}
+list_page!(ModelsPage, ModelRow, "console/models/list.html");
 
 /// The account's deployments.
 pub async fn list(
@@ -108,20 +89,16 @@ pub async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<Response, PageError> {
     console.require_reader()?;
-    let search = params.search.trim().to_owned();
-    let page = PageQuery {
-        page: params.page.unwrap_or(1),
-        size: PAGE_SIZE,
-    };
-    let filter = Some(search.as_str()).filter(|search| !search.is_empty());
-    let (rows, info) = search_models(&state, &console.actor, filter, page).await?;
-    Ok(render(&ModelsPage {
-        chrome: console.chrome("Models", "/ui/models"),
-        can_write: console.can_write(),
-        models: rows.iter().map(ModelRow::of).collect(),
-        pager: Pager::new("/ui/models", &[("search", &search)], info),
-        search,
-    }))
+    let (rows, info) =
+        search_models(&state, &console.actor, params.filter(), params.page_query()).await?;
+    let rows = rows.iter().map(ModelRow::of).collect();
+    Ok(render(&ModelsPage(console.listing(
+        "Models",
+        "/ui/models",
+        &params,
+        rows,
+        info,
+    ))))
 }
 
 /// The model form's fields.

@@ -4,24 +4,20 @@
 //! functions, so roles, validation and audit rows are the API's.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::{Form, Json};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::form::{LimitFields, Request, invalid, member};
-use super::page::{AccountConsole, Chrome, PageError, apply, render, see_other};
-use super::view::{Limits, Pager, budget, day, href, joined, models, money, text};
+use super::list::{ListParams, list_page};
+use super::page::{AccountConsole, Chrome, PageError, render, see_other};
+use super::view::{Limits, Link, budget, day, each, href, joined, models, money, text};
 use crate::AppState;
-use crate::management::body::{Body, Query as ApiQuery};
 use crate::management::organizations::members::{member_add, member_delete};
 use crate::management::organizations::read::{InfoQuery, info, list_page};
 use crate::management::organizations::{self as api, DeleteOrganizationsRequest};
-use crate::management::paging::PageQuery;
-
-/// Organizations per page.
-const PAGE_SIZE: i64 = 20;
 
 /// The roles a member may have in an organization.
 const MEMBER_ROLES: [&str; 3] = ["internal_user", "internal_user_viewer", "org_admin"];
@@ -57,23 +53,7 @@ impl OrgRow {
     }
 }
 
-#[derive(Template)]
-#[template(path = "console/organizations/list.html")]
-struct OrgsPage {
-    chrome: Chrome,
-    can_write: bool,
-    search: String,
-    orgs: Vec<OrgRow>,
-    pager: Pager,
-}
-
-/// `?search=&page=`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListParams {
-    search: String,
-    page: Option<i64>,
-}
+list_page!(OrgsPage, OrgRow, "console/organizations/list.html");
 
 /// The account's organizations (others see those they belong to).
 pub async fn list(
@@ -81,19 +61,21 @@ pub async fn list(
     console: AccountConsole,
     Query(params): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let search = params.search.trim().to_owned();
-    let page = PageQuery {
-        page: params.page.unwrap_or(1),
-        size: PAGE_SIZE,
-    };
-    let (rows, info) = list_page(&state, &console.actor, Some(&search), page).await?;
-    Ok(render(&OrgsPage {
-        chrome: console.chrome("Organizations", "/ui/organizations"),
-        can_write: console.can_write(),
-        pager: Pager::new("/ui/organizations", &[("search", &search)], info),
-        orgs: rows.iter().map(OrgRow::of).collect(),
-        search,
-    }))
+    let (rows, info) = list_page(
+        &state,
+        &console.actor,
+        Some(params.search()),
+        params.page_query(),
+    )
+    .await?;
+    let rows = rows.iter().map(OrgRow::of).collect();
+    Ok(render(&OrgsPage(console.listing(
+        "Organizations",
+        "/ui/organizations",
+        &params,
+        rows,
+        info,
+    ))))
 }
 
 /// The organization form's fields (create and edit); a field the form does
@@ -142,7 +124,7 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     console.require_writer()?;
     let body = fields.fill(&mut Request::create())?;
-    let Json(org) = api::create(State(state), console.actor.clone(), Body(body)).await?;
+    let org = console.call(&state, api::create, body).await?;
     Ok(see_other(&href(
         "/ui/organizations",
         &text(&org["organization_id"]),
@@ -157,12 +139,6 @@ pub struct OrgMember {
     pub href: String,
 }
 
-/// A team in the organization.
-pub struct OrgTeam {
-    pub name: String,
-    pub href: String,
-}
-
 #[derive(Template)]
 #[template(path = "console/organizations/detail.html")]
 struct OrgPage {
@@ -174,7 +150,7 @@ struct OrgPage {
     model_list: String,
     limits: Limits,
     members: Vec<OrgMember>,
-    teams: Vec<OrgTeam>,
+    teams: Vec<Link>,
     roles: [&'static str; 3],
 }
 
@@ -188,36 +164,17 @@ pub async fn detail(
     let query = InfoQuery {
         organization_id: id,
     };
-    let Json(row) = info(State(state), console.actor.clone(), ApiQuery(query)).await?;
-    let members = row["members"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|member| {
-            let user_id = text(&member["user_id"]);
-            OrgMember {
-                href: href("/ui/users", &user_id),
-                role: text(&member["user_role"]),
-                spend: money(&member["spend"]),
-                user_id,
-            }
-        })
-        .collect();
-    let teams = row["teams"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|team| {
-            let id = text(&team["team_id"]);
-            OrgTeam {
-                name: match text(&team["team_alias"]) {
-                    alias if alias.is_empty() => id.clone(),
-                    alias => alias,
-                },
-                href: href("/ui/teams", &id),
-            }
-        })
-        .collect();
+    let row = console.read(&state, info, query).await?;
+    let members = each(&row["members"], |member| {
+        let user_id = text(&member["user_id"]);
+        OrgMember {
+            href: href("/ui/users", &user_id),
+            role: text(&member["user_role"]),
+            spend: money(&member["spend"]),
+            user_id,
+        }
+    });
+    let teams = each(&row["teams"], Link::team);
     let org = OrgRow::of(&row);
     let budget_row = &row["litellm_budget_table"];
     Ok(render(&OrgPage {
@@ -241,12 +198,9 @@ pub async fn update(
     Path(id): Path<String>,
     Form(fields): Form<OrgFields>,
 ) -> Result<Response, PageError> {
-    console.require_writer()?;
-    let mut request = Request::edit();
-    request.set("organization_id", json!(id));
-    let body = fields.fill(&mut request)?;
-    apply(api::update(State(state), console.actor.clone(), Body(body))).await?;
-    Ok(see_other(&href("/ui/organizations", &id)))
+    let body = || fields.fill(Request::edit().set("organization_id", json!(id)));
+    let to = href("/ui/organizations", &id);
+    console.change(&state, api::update, body, &to).await
 }
 
 /// Deletes the organization with its teams, keys and memberships.
@@ -255,17 +209,14 @@ pub async fn delete(
     console: AccountConsole,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    console.require_writer()?;
-    let request = DeleteOrganizationsRequest {
-        organization_ids: vec![id],
+    let request = || {
+        Ok(DeleteOrganizationsRequest {
+            organization_ids: vec![id],
+        })
     };
-    apply(api::delete(
-        State(state),
-        console.actor.clone(),
-        Body(request),
-    ))
-    .await?;
-    Ok(see_other("/ui/organizations"))
+    console
+        .change(&state, api::delete, request, "/ui/organizations")
+        .await
 }
 
 /// A member form: who (id or email) and, to add, the role.
@@ -291,7 +242,7 @@ pub async fn add_member(
         .set("organization_id", json!(id))
         .set("member", json!({"role": fields.role, field: user}))
         .body();
-    apply(member_add(State(state), console.actor.clone(), Body(body))).await?;
+    console.call(&state, member_add, body).await?;
     Ok(see_other(&href("/ui/organizations", &id)))
 }
 
@@ -307,11 +258,6 @@ pub async fn remove_member(
         .set("organization_id", json!(id))
         .set(field, user)
         .body();
-    apply(member_delete(
-        State(state),
-        console.actor.clone(),
-        Body(body),
-    ))
-    .await?;
+    console.call(&state, member_delete, body).await?;
     Ok(see_other(&href("/ui/organizations", &id)))
 }

@@ -89,14 +89,6 @@ pub fn render(page: &impl Template) -> Response {
     }
 }
 
-/// Runs a management API change for its effect: the page that follows
-/// reads the changed object again.
-pub async fn apply(
-    change: impl Future<Output = Result<axum::Json<serde_json::Value>, ApiError>>,
-) -> Result<(), PageError> {
-    change.await.map(drop).map_err(PageError::from)
-}
-
 /// A 303 to `to`: the answer to every successful form POST.
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()

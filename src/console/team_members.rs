@@ -9,10 +9,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::form::{Request, invalid, member};
-use super::page::{AccountConsole, PageError, apply, see_other};
+use super::page::{AccountConsole, PageError, see_other};
 use super::view::href;
 use crate::AppState;
-use crate::management::body::Body;
 use crate::management::teams::members::{MemberRef, member_add, member_delete, member_update};
 
 /// A member form: who (id or email) and, for add and change, the role.
@@ -43,7 +42,7 @@ pub async fn add(
         .set("team_id", json!(id))
         .set("member", json!({"role": role(&fields.role)?, field: user}))
         .body();
-    apply(member_add(State(state), console.actor.clone(), Body(body))).await?;
+    console.call(&state, member_add, body).await?;
     Ok(see_other(&href("/ui/teams", &id)))
 }
 
@@ -60,12 +59,7 @@ pub async fn change_role(
         .set(field, user)
         .set("role", json!(role(&fields.role)?))
         .body();
-    apply(member_update(
-        State(state),
-        console.actor.clone(),
-        Body(body),
-    ))
-    .await?;
+    console.call(&state, member_update, body).await?;
     Ok(see_other(&href("/ui/teams", &id)))
 }
 
@@ -89,11 +83,6 @@ pub async fn remove(
         user_id,
         user_email,
     };
-    apply(member_delete(
-        State(state),
-        console.actor.clone(),
-        Body(body),
-    ))
-    .await?;
+    console.call(&state, member_delete, body).await?;
     Ok(see_other(&to))
 }

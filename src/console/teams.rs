@@ -5,24 +5,20 @@
 //! `team_members`.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::{Form, Json};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::form::{LimitFields, Request};
-use super::page::{AccountConsole, Chrome, PageError, apply, render, see_other};
-use super::view::{Limits, Pager, budget, day, href, joined, models, money, text};
+use super::list::{ListParams, PAGE_SIZE, list_page, page_info};
+use super::page::{AccountConsole, Chrome, PageError, render, see_other};
+use super::view::{Limits, Link, budget, day, each, href, joined, models, money, text};
 use crate::AppState;
-use crate::management::body::{Body, Query as ApiQuery};
-use crate::management::paging::PageInfo;
 use crate::management::teams::create::create as create_team;
 use crate::management::teams::read::{ListV2Query, TeamQuery, info, list_v2};
 use crate::management::teams::write::{self, DeleteTeamsRequest, TeamRef};
-
-/// Teams per page.
-const PAGE_SIZE: i64 = 20;
 
 /// One team as the pages show it.
 pub struct TeamRow {
@@ -60,23 +56,7 @@ impl TeamRow {
     }
 }
 
-#[derive(Template)]
-#[template(path = "console/teams/list.html")]
-struct TeamsPage {
-    chrome: Chrome,
-    can_write: bool,
-    search: String,
-    teams: Vec<TeamRow>,
-    pager: Pager,
-}
-
-/// `?search=&page=`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListParams {
-    search: String,
-    page: Option<i64>,
-}
+list_page!(TeamsPage, TeamRow, "console/teams/list.html");
 
 /// The account's teams (others see the teams they are in).
 pub async fn list(
@@ -84,32 +64,22 @@ pub async fn list(
     console: AccountConsole,
     Query(params): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let search = params.search.trim().to_owned();
     let query = ListV2Query {
-        page: params.page.unwrap_or(1),
+        page: params.page(),
         page_size: PAGE_SIZE,
-        search: Some(search.clone()),
+        search: Some(params.search().to_owned()),
         ..ListV2Query::default()
     };
-    let Json(answer) = list_v2(State(state), console.actor.clone(), ApiQuery(query)).await?;
-    let teams = answer["teams"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(TeamRow::of)
-        .collect();
-    let info = PageInfo {
-        total_count: answer["total"].as_i64().unwrap_or(0),
-        current_page: answer["page"].as_i64().unwrap_or(1),
-        total_pages: answer["total_pages"].as_i64().unwrap_or(0),
-    };
-    Ok(render(&TeamsPage {
-        chrome: console.chrome("Teams", "/ui/teams"),
-        can_write: console.can_write(),
-        pager: Pager::new("/ui/teams", &[("search", &search)], info),
-        search,
+    let answer = console.read(&state, list_v2, query).await?;
+    let teams = each(&answer["teams"], TeamRow::of);
+    let info = page_info(&answer, ["total", "page", "total_pages"]);
+    Ok(render(&TeamsPage(console.listing(
+        "Teams",
+        "/ui/teams",
+        &params,
         teams,
-    }))
+        info,
+    ))))
 }
 
 /// The team form's fields (create and edit); a field the form does not
@@ -158,7 +128,7 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     console.require_writer()?;
     let body = fields.fill(&mut Request::create())?;
-    let Json(team) = create_team(State(state), console.actor.clone(), Body(body)).await?;
+    let team = console.call(&state, create_team, body).await?;
     Ok(see_other(&href("/ui/teams", &text(&team["team_id"]))))
 }
 
@@ -171,12 +141,6 @@ pub struct MemberRow {
     pub href: String,
 }
 
-/// A key of the team.
-pub struct TeamKey {
-    pub id: String,
-    pub name: String,
-}
-
 #[derive(Template)]
 #[template(path = "console/teams/detail.html")]
 struct TeamPage {
@@ -187,7 +151,7 @@ struct TeamPage {
     team: TeamRow,
     organization: String,
     members: Vec<MemberRow>,
-    keys: Vec<TeamKey>,
+    keys: Vec<Link>,
     alias: String,
     model_list: String,
     limits: Limits,
@@ -200,8 +164,9 @@ pub async fn detail(
     console: AccountConsole,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let query = TeamQuery { team_id: id };
-    let Json(answer) = info(State(state), console.actor.clone(), ApiQuery(query)).await?;
+    let answer = console
+        .read(&state, info, TeamQuery { team_id: id })
+        .await?;
     let row = &answer["team_info"];
     let spend_of = |user_id: &str| {
         answer["team_memberships"]
@@ -212,37 +177,21 @@ pub async fn detail(
             .map(|m| money(&m["spend"]))
             .unwrap_or_else(|| money(&json!(0)))
     };
-    let members: Vec<MemberRow> = row["members_with_roles"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|member| {
-            let user_id = text(&member["user_id"]);
-            MemberRow {
-                email: text(&member["user_email"]),
-                role: text(&member["role"]),
-                spend: spend_of(&user_id),
-                href: href("/ui/users", &user_id),
-                user_id,
-            }
-        })
-        .collect();
+    let members: Vec<MemberRow> = each(&row["members_with_roles"], |member| {
+        let user_id = text(&member["user_id"]);
+        MemberRow {
+            email: text(&member["user_email"]),
+            role: text(&member["role"]),
+            spend: spend_of(&user_id),
+            href: href("/ui/users", &user_id),
+            user_id,
+        }
+    });
     let own = console.actor.user_id.as_deref().unwrap_or_default();
     let team_admin = members
         .iter()
         .any(|member| member.user_id == own && member.role == "admin");
-    let keys = answer["keys"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|key| TeamKey {
-            id: text(&key["token"]),
-            name: match text(&key["key_alias"]) {
-                alias if alias.is_empty() => text(&key["key_name"]),
-                alias => alias,
-            },
-        })
-        .collect();
+    let keys = each(&answer["keys"], Link::key);
     let team = TeamRow::of(row);
     let title = if team.alias.is_empty() {
         team.id.clone()
@@ -270,17 +219,9 @@ pub async fn update(
     Path(id): Path<String>,
     Form(fields): Form<TeamFields>,
 ) -> Result<Response, PageError> {
-    console.require_writer()?;
-    let mut request = Request::edit();
-    request.set("team_id", json!(id));
-    let body = fields.fill(&mut request)?;
-    apply(write::update(
-        State(state),
-        console.actor.clone(),
-        Body(body),
-    ))
-    .await?;
-    Ok(see_other(&href("/ui/teams", &id)))
+    let body = || fields.fill(Request::edit().set("team_id", json!(id)));
+    let to = href("/ui/teams", &id);
+    console.change(&state, write::update, body, &to).await
 }
 
 /// Blocks every key of the team.
@@ -289,16 +230,9 @@ pub async fn block(
     console: AccountConsole,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    console.require_writer()?;
-    let team = TeamRef { team_id: id };
-    let to = href("/ui/teams", &team.team_id);
-    apply(write::block(
-        State(state),
-        console.actor.clone(),
-        Body(team),
-    ))
-    .await?;
-    Ok(see_other(&to))
+    let to = href("/ui/teams", &id);
+    let team = || Ok(TeamRef { team_id: id });
+    console.change(&state, write::block, team, &to).await
 }
 
 /// Lets the team's keys call again.
@@ -307,16 +241,9 @@ pub async fn unblock(
     console: AccountConsole,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    console.require_writer()?;
-    let team = TeamRef { team_id: id };
-    let to = href("/ui/teams", &team.team_id);
-    apply(write::unblock(
-        State(state),
-        console.actor.clone(),
-        Body(team),
-    ))
-    .await?;
-    Ok(see_other(&to))
+    let to = href("/ui/teams", &id);
+    let team = || Ok(TeamRef { team_id: id });
+    console.change(&state, write::unblock, team, &to).await
 }
 
 /// Deletes the team with its keys and memberships.
@@ -325,13 +252,8 @@ pub async fn delete(
     console: AccountConsole,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    console.require_writer()?;
-    let request = DeleteTeamsRequest { team_ids: vec![id] };
-    apply(write::delete(
-        State(state),
-        console.actor.clone(),
-        Body(request),
-    ))
-    .await?;
-    Ok(see_other("/ui/teams"))
+    let request = || Ok(DeleteTeamsRequest { team_ids: vec![id] });
+    console
+        .change(&state, write::delete, request, "/ui/teams")
+        .await
 }

@@ -5,24 +5,20 @@
 //! audit rows are the API's.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::{Form, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::form::{LimitFields, Request, invalid, split};
-use super::page::{AccountConsole, Chrome, PageError, apply, render, see_other};
-use super::view::{Limits, Pager, budget, day, href, joined, models, money, text};
+use super::list::{ListParams, Listing, PAGE_SIZE, page_info};
+use super::page::{AccountConsole, Chrome, PageError, render, see_other};
+use super::view::{Limits, Link, budget, day, each, href, joined, models, money, text};
 use crate::AppState;
-use crate::management::body::{Body, Query as ApiQuery};
-use crate::management::paging::PageInfo;
 use crate::management::users::create::create as create_user;
 use crate::management::users::read::{InfoQuery, ListQuery, info, list as list_users};
 use crate::management::users::write::{self, DeleteUsersRequest};
-
-/// Users per page.
-const PAGE_SIZE: i64 = 20;
 
 /// The roles the console offers (LiteLLM's four account roles).
 const ROLES: [(&str, &str); 4] = [
@@ -89,24 +85,27 @@ impl UserRow {
     }
 }
 
+/// The users list: the shared list parts and the role filter's choices.
 #[derive(Template)]
 #[template(path = "console/users/list.html")]
 struct UsersPage {
-    chrome: Chrome,
-    can_write: bool,
-    search: String,
+    list: Listing<UserRow>,
     roles: Vec<RoleOption>,
-    users: Vec<UserRow>,
-    pager: Pager,
 }
 
-/// `?search=&role=&page=`.
+impl std::ops::Deref for UsersPage {
+    type Target = Listing<UserRow>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.list
+    }
+}
+
+/// `?role=`, the list's filter besides the search.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct ListParams {
-    search: String,
+pub struct RoleFilter {
     role: String,
-    page: Option<i64>,
 }
 
 /// The account's users (admins and viewers).
@@ -114,35 +113,31 @@ pub async fn list(
     State(state): State<AppState>,
     console: AccountConsole,
     Query(params): Query<ListParams>,
+    Query(filter): Query<RoleFilter>,
 ) -> Result<Response, PageError> {
-    let search = params.search.trim().to_owned();
-    let role = params.role.trim().to_owned();
+    let role = filter.role.trim();
     let query = ListQuery {
-        page: params.page.unwrap_or(1),
+        page: params.page(),
         page_size: PAGE_SIZE,
-        role: Some(role.clone()).filter(|role| !role.is_empty()),
-        search: Some(search.clone()),
+        role: Some(role.to_owned()).filter(|role| !role.is_empty()),
+        search: Some(params.search().to_owned()),
         ..ListQuery::default()
     };
-    let Json(answer) = list_users(State(state), console.actor.clone(), ApiQuery(query)).await?;
-    let users = answer["users"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(UserRow::of)
-        .collect();
-    let info = PageInfo {
-        total_count: answer["total"].as_i64().unwrap_or(0),
-        current_page: answer["page"].as_i64().unwrap_or(1),
-        total_pages: answer["total_pages"].as_i64().unwrap_or(0),
-    };
-    Ok(render(&UsersPage {
-        chrome: console.chrome("Users", "/ui/users"),
-        can_write: console.can_write(),
-        pager: Pager::new("/ui/users", &[("search", &search), ("role", &role)], info),
-        roles: role_options(&role),
-        search,
+    let answer = console.read(&state, list_users, query).await?;
+    let users = each(&answer["users"], UserRow::of);
+    let info = page_info(&answer, ["total", "page", "total_pages"]);
+    let list = Listing::new(
+        console.chrome("Users", "/ui/users"),
+        console.can_write(),
+        "/ui/users",
+        &params,
+        &[("role", role)],
         users,
+        info,
+    );
+    Ok(render(&UsersPage {
+        list,
+        roles: role_options(role),
     }))
 }
 
@@ -196,20 +191,8 @@ pub async fn create(
     if !teams.is_empty() {
         request.set("teams", json!(teams));
     }
-    let Json(user) = create_user(State(state), console.actor.clone(), Body(request.body())).await?;
+    let user = console.call(&state, create_user, request.body()).await?;
     Ok(see_other(&href("/ui/users", &text(&user["user_id"]))))
-}
-
-/// A team the user is in.
-pub struct UserTeam {
-    pub name: String,
-    pub href: String,
-}
-
-/// A key of the user.
-pub struct UserKey {
-    pub id: String,
-    pub name: String,
 }
 
 #[derive(Template)]
@@ -222,8 +205,8 @@ struct UserPage {
     roles: Vec<RoleOption>,
     model_list: String,
     limits: Limits,
-    teams: Vec<UserTeam>,
-    keys: Vec<UserKey>,
+    teams: Vec<Link>,
+    keys: Vec<Link>,
 }
 
 /// A user: their role, budget, models, teams and keys. Another account's
@@ -234,35 +217,10 @@ pub async fn detail(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let query = InfoQuery { user_id: Some(id) };
-    let Json(answer) = info(State(state), console.actor.clone(), ApiQuery(query)).await?;
+    let answer = console.read(&state, info, query).await?;
     let row = &answer["user_info"];
-    let teams = answer["teams"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|team| {
-            let id = text(&team["team_id"]);
-            UserTeam {
-                name: match text(&team["team_alias"]) {
-                    alias if alias.is_empty() => id.clone(),
-                    alias => alias,
-                },
-                href: href("/ui/teams", &id),
-            }
-        })
-        .collect();
-    let keys = answer["keys"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|key| UserKey {
-            id: text(&key["token"]),
-            name: match text(&key["key_alias"]) {
-                alias if alias.is_empty() => text(&key["key_name"]),
-                alias => alias,
-            },
-        })
-        .collect();
+    let teams = each(&answer["teams"], Link::team);
+    let keys = each(&answer["keys"], Link::key);
     let user = UserRow::of(row);
     Ok(render(&UserPage {
         chrome: console.chrome(
@@ -301,22 +259,19 @@ pub async fn update(
     Path(id): Path<String>,
     Form(fields): Form<UserEdit>,
 ) -> Result<Response, PageError> {
-    console.require_writer()?;
-    let mut request = Request::edit();
-    request
-        .set("user_id", json!(id))
-        .list("models", fields.models.as_deref())
-        .limits(&fields.limits)?;
-    if let Some(role) = &fields.user_role {
-        request.set("user_role", json!(known_role(role)?));
-    }
-    apply(write::update(
-        State(state),
-        console.actor.clone(),
-        Body(request.body()),
-    ))
-    .await?;
-    Ok(see_other(&href("/ui/users", &id)))
+    let body = || {
+        let mut request = Request::edit();
+        request
+            .set("user_id", json!(id))
+            .list("models", fields.models.as_deref())
+            .limits(&fields.limits)?;
+        if let Some(role) = &fields.user_role {
+            request.set("user_role", json!(known_role(role)?));
+        }
+        Ok(request.body())
+    };
+    let to = href("/ui/users", &id);
+    console.change(&state, write::update, body, &to).await
 }
 
 /// Deletes the user with their keys and memberships.
@@ -325,13 +280,8 @@ pub async fn delete(
     console: AccountConsole,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    console.require_writer()?;
-    let request = DeleteUsersRequest { user_ids: vec![id] };
-    apply(write::delete(
-        State(state),
-        console.actor.clone(),
-        Body(request),
-    ))
-    .await?;
-    Ok(see_other("/ui/users"))
+    let request = || Ok(DeleteUsersRequest { user_ids: vec![id] });
+    console
+        .change(&state, write::delete, request, "/ui/users")
+        .await
 }

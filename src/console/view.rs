@@ -62,6 +62,54 @@ pub fn budget(value: &Value) -> String {
     }
 }
 
+/// The entries of a JSON list mapped by `show` (none when it is no list).
+pub fn each<T>(value: &Value, show: impl FnMut(&Value) -> T) -> Vec<T> {
+    value.as_array().into_iter().flatten().map(show).collect()
+}
+
+/// A name as shown: `name`, or `fallback` when it is empty (an alias, else
+/// the id).
+pub fn named(name: &Value, fallback: &Value) -> String {
+    match text(name) {
+        name if name.is_empty() => text(fallback),
+        name => name,
+    }
+}
+
+/// A link to a related object (a user's teams, a team's keys).
+pub struct Link {
+    pub name: String,
+    pub href: String,
+}
+
+impl Link {
+    /// A link to the object `id` under `prefix`, shown as `name`.
+    pub fn to(prefix: &str, id: &str, name: String) -> Self {
+        Self {
+            href: href(prefix, id),
+            name,
+        }
+    }
+
+    /// A link to a key of the answer (`token`, shown by alias or name).
+    pub fn key(key: &Value) -> Self {
+        Self::to(
+            "/ui/keys",
+            &text(&key["token"]),
+            named(&key["key_alias"], &key["key_name"]),
+        )
+    }
+
+    /// A link to a team of the answer (shown by alias or id).
+    pub fn team(team: &Value) -> Self {
+        Self::to(
+            "/ui/teams",
+            &text(&team["team_id"]),
+            named(&team["team_alias"], &team["team_id"]),
+        )
+    }
+}
+
 /// The date part of a timestamp.
 pub fn day(value: &Value) -> String {
     text(value).chars().take(10).collect()

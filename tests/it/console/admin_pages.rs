@@ -4,88 +4,14 @@
 //! account's objects answer exactly like missing ones; the connection test
 //! reaches a mock provider and never shows its key.
 
-use alchemi::db::AccountId;
-use alchemi::session::{COOKIE, Session};
 use reqwest::{StatusCode, header};
 use serde_json::json;
 
-use super::http::csrf_of;
-use crate::common::app::{TestApp, settings};
+use super::visitor::Visitor;
+use crate::common::app::TestApp;
 use crate::common::mock_llm::MockLlm;
 
 const PROVIDER_KEY: &str = "sk-provider-secret-7f3a";
-
-/// A browser-like client signed in to `account` with `role`.
-struct Visitor<'a> {
-    app: &'a TestApp,
-    http: reqwest::Client,
-    cookie: String,
-}
-
-impl<'a> Visitor<'a> {
-    fn new(app: &'a TestApp, account: AccountId, role: &str) -> Self {
-        let token = settings(app.default_account)
-            .sessions
-            .issue(&Session {
-                subject: format!("{role}-user"),
-                account: Some(account),
-                role: role.to_owned(),
-            })
-            .unwrap();
-        Self {
-            app,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookie: format!("{COOKIE}={token}"),
-        }
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, String) {
-        let answer = self
-            .http
-            .get(self.app.url(path))
-            .header(header::COOKIE, &self.cookie)
-            .send()
-            .await
-            .unwrap();
-        (answer.status(), answer.text().await.unwrap())
-    }
-
-    /// The CSRF token the console's forms carry for this session.
-    async fn csrf(&self) -> String {
-        let (status, html) = self.get("/ui/dashboard").await;
-        assert_eq!(status, 200);
-        csrf_of(&html)
-    }
-
-    /// Posts `form` with the session's CSRF token; returns the status,
-    /// the `Location` (empty when none) and the body.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let csrf = self.csrf().await;
-        let mut fields = form.to_vec();
-        fields.push(("csrf", &csrf));
-        self.post_raw(path, &fields).await
-    }
-
-    async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let answer = self
-            .http
-            .post(self.app.url(path))
-            .header(header::COOKIE, &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let location = answer
-            .headers()
-            .get(header::LOCATION)
-            .map(|value| value.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        (answer.status(), location, answer.text().await.unwrap())
-    }
-}
 
 fn model_form<'a>(name: &'a str, model: &'a str, base: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -102,7 +28,7 @@ async fn models_are_added_tested_edited_and_deleted_without_showing_the_key() {
     let app = TestApp::spawn().await;
     let mock = MockLlm::start().await;
     let account = app.test.create_account("acme").await;
-    let admin = Visitor::new(&app, account, "proxy_admin");
+    let admin = Visitor::new(&app, account, "proxy_admin-user", "proxy_admin");
     let base = mock.api_base();
 
     let (status, html) = admin.get("/ui/models/new").await;
@@ -200,7 +126,7 @@ async fn models_are_added_tested_edited_and_deleted_without_showing_the_key() {
 async fn budgets_and_guardrails_are_created_edited_and_deleted() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("acme").await;
-    let admin = Visitor::new(&app, account, "proxy_admin");
+    let admin = Visitor::new(&app, account, "proxy_admin-user", "proxy_admin");
 
     // Budgets: a user-chosen id travels in the URL encoded.
     assert_eq!(admin.get("/ui/budgets/new").await.0, 200);
@@ -313,7 +239,7 @@ async fn the_audit_log_filters_and_shows_redacted_changes() {
     let app = TestApp::spawn().await;
     let mock = MockLlm::start().await;
     let account = app.test.create_account("acme").await;
-    let admin = Visitor::new(&app, account, "proxy_admin");
+    let admin = Visitor::new(&app, account, "proxy_admin-user", "proxy_admin");
     let base = mock.api_base();
     let mut form = model_form("chat", "gpt-4o-mini", &base);
     form.push(("api_key", PROVIDER_KEY));
@@ -368,7 +294,7 @@ async fn branding_applies_to_the_accounts_own_pages_only() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("acme").await;
     let other = app.test.create_account("other").await;
-    let admin = Visitor::new(&app, account, "proxy_admin");
+    let admin = Visitor::new(&app, account, "proxy_admin-user", "proxy_admin");
 
     let (status, html) = admin.get("/ui/settings").await;
     assert_eq!(status, 200);
@@ -412,7 +338,7 @@ async fn branding_applies_to_the_accounts_own_pages_only() {
         .await;
     assert_eq!(audit, vec![json!({"action": "created"})]);
 
-    let (_, html) = Visitor::new(&app, other, "proxy_admin")
+    let (_, html) = Visitor::new(&app, other, "proxy_admin-user", "proxy_admin")
         .get("/ui/dashboard")
         .await;
     assert!(html.contains("<body>") && !html.contains("Acme AI"));
@@ -422,7 +348,7 @@ async fn branding_applies_to_the_accounts_own_pages_only() {
 async fn viewers_read_without_forms_and_their_posts_are_refused() {
     let app = TestApp::spawn().await;
     let account = app.test.create_account("acme").await;
-    let admin = Visitor::new(&app, account, "proxy_admin");
+    let admin = Visitor::new(&app, account, "proxy_admin-user", "proxy_admin");
     let (_, location, _) = admin
         .post(
             "/ui/models/new",
@@ -446,7 +372,12 @@ async fn viewers_read_without_forms_and_their_posts_are_refused() {
         )
         .await;
 
-    let viewer = Visitor::new(&app, account, "proxy_admin_viewer");
+    let viewer = Visitor::new(
+        &app,
+        account,
+        "proxy_admin_viewer-user",
+        "proxy_admin_viewer",
+    );
     for path in [
         "/ui/models",
         location.as_str(),
@@ -482,7 +413,7 @@ async fn viewers_read_without_forms_and_their_posts_are_refused() {
     assert_eq!(counts[0], json!({"m": 1, "b": 1, "g": 1, "s": 0}));
 
     // Internal users do not get the account-wide pages at all.
-    let user = Visitor::new(&app, account, "internal_user");
+    let user = Visitor::new(&app, account, "internal_user-user", "internal_user");
     let (_, html) = user.get("/ui/dashboard").await;
     assert!(!html.contains("href=\"/ui/models\""));
     for path in [
@@ -502,7 +433,7 @@ async fn another_accounts_objects_read_as_missing() {
     let mock = MockLlm::start().await;
     let ours = app.test.create_account("ours").await;
     let theirs = app.test.create_account("theirs").await;
-    let them = Visitor::new(&app, theirs, "proxy_admin");
+    let them = Visitor::new(&app, theirs, "proxy_admin-user", "proxy_admin");
     let base = mock.api_base();
     let mut form = model_form("their-chat", "gpt-4o", &base);
     form.push(("api_key", PROVIDER_KEY));
@@ -531,7 +462,7 @@ async fn another_accounts_objects_read_as_missing() {
         .to_owned();
     let audit = format!("/ui/audit/{entry}");
 
-    let us = Visitor::new(&app, ours, "proxy_admin");
+    let us = Visitor::new(&app, ours, "proxy_admin-user", "proxy_admin");
     let (status, missing) = us.get("/ui/models/no-such-model").await;
     assert_eq!(status, 404);
     for path in [&model, &budget, &guardrail, &audit] {

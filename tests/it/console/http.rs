@@ -12,6 +12,56 @@ pub fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
+/// Gets `path` with `cookie` (a session, or none when empty).
+pub async fn get_with(
+    app: &TestApp,
+    http: &reqwest::Client,
+    path: &str,
+    cookie: &str,
+) -> reqwest::Response {
+    http.get(app.url(path))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The body of the page at `path`, fetched with `cookie`.
+pub async fn page_with(app: &TestApp, http: &reqwest::Client, path: &str, cookie: &str) -> String {
+    get_with(app, http, path, cookie)
+        .await
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Posts `form` to `path` with `cookie` (a session or the login nonce).
+pub async fn post_with(
+    app: &TestApp,
+    http: &reqwest::Client,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    http.post(app.url(path))
+        .header(header::COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The `name=value` part of an answer's `Set-Cookie`.
+pub fn set_cookie(answer: &reqwest::Response) -> String {
+    answer.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 /// Signs in as the super admin through the login form; returns the session
 /// cookie (`token=...`).
 pub async fn super_admin_cookie(app: &TestApp, http: &reqwest::Client) -> String {
@@ -27,39 +77,18 @@ pub async fn password_cookie(
     password: &str,
 ) -> String {
     let page = http.get(app.url("/ui/login")).send().await.unwrap();
-    let nonce = page
-        .headers()
-        .get(header::SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let html = page.text().await.unwrap();
-    let csrf = csrf_of(&html);
-    let answer = http
-        .post(app.url("/ui/login"))
-        .header(header::COOKIE, &nonce)
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("step", "password"),
-            ("email", email),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let nonce = set_cookie(&page);
+    let csrf = csrf_of(&page.text().await.unwrap());
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("step", "password"),
+        ("email", email),
+        ("password", password),
+    ];
+    let answer = post_with(app, http, "/ui/login", &nonce, &form).await;
     assert_eq!(answer.status(), 303);
     assert_eq!(answer.headers()[header::LOCATION], "/ui");
-    answer.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
+    set_cookie(&answer)
 }
 
 /// The value of the first `name="csrf"` field in a page.

@@ -5,78 +5,11 @@
 //! missing ones.
 
 use alchemi::db::AccountId;
-use alchemi::session::{COOKIE, Session};
-use reqwest::{StatusCode, header};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::app::{MASTER_KEY, TestApp, settings};
-
-/// A signed-in browser of `account` with `role`, speaking plain HTTP.
-struct Visitor<'a> {
-    app: &'a TestApp,
-    http: reqwest::Client,
-    cookie: String,
-    csrf: String,
-}
-
-impl<'a> Visitor<'a> {
-    fn new(app: &'a TestApp, account: AccountId, user: &str, role: &str) -> Self {
-        let sessions = settings(app.default_account).sessions;
-        let token = sessions
-            .issue(&Session {
-                subject: user.to_owned(),
-                account: Some(account),
-                role: role.to_owned(),
-            })
-            .unwrap();
-        Self {
-            app,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookie: format!("{COOKIE}={token}"),
-            csrf: sessions.csrf_token(&token),
-        }
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, String) {
-        let answer = self
-            .http
-            .get(self.app.url(path))
-            .header(header::COOKIE, &self.cookie)
-            .send()
-            .await
-            .unwrap();
-        (answer.status(), answer.text().await.unwrap())
-    }
-
-    /// Posts `form` with the session's CSRF token; the status and where it
-    /// redirects to.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-        let mut fields = vec![("csrf", self.csrf.as_str())];
-        fields.extend_from_slice(form);
-        self.post_raw(path, &fields).await
-    }
-
-    async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-        let answer = self
-            .http
-            .post(self.app.url(path))
-            .header(header::COOKIE, &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let location = answer
-            .headers()
-            .get(header::LOCATION)
-            .map(|value| value.to_str().unwrap().to_owned());
-        let status = answer.status();
-        let body = answer.text().await.unwrap();
-        (status, location.unwrap_or(body))
-    }
-}
+use super::visitor::Visitor;
+use crate::common::app::{MASTER_KEY, TestApp};
 
 fn admin(app: &TestApp) -> Visitor<'_> {
     Visitor::new(app, app.default_account, "ada", "proxy_admin")
@@ -133,13 +66,13 @@ async fn teams_are_created_edited_staffed_blocked_and_deleted_through_their_page
     }
 
     // Without its token the form changes nothing.
-    let (status, body) = ada
+    let (status, _, body) = ada
         .post_raw("/ui/teams/new", &[("team_alias", "Forged")])
         .await;
     assert_eq!(status, 403);
     assert!(body.contains("Form expired"));
     let (status, location) = ada
-        .post(
+        .submit(
             "/ui/teams/new",
             &[
                 ("team_alias", "Research"),
@@ -176,7 +109,7 @@ async fn teams_are_created_edited_staffed_blocked_and_deleted_through_their_page
     assert!(html.contains("every 30d"));
 
     // Each form changes only what it carries.
-    let (status, _) = ada.post(&page, &[("models", "")]).await;
+    let (status, _) = ada.submit(&page, &[("models", "")]).await;
     assert_eq!(status, 303);
     let team = one(&app, "SELECT models, max_budget FROM \"LiteLLM_TeamTable\"").await;
     assert_eq!(team["models"], json!([]));
@@ -188,20 +121,20 @@ async fn teams_are_created_edited_staffed_blocked_and_deleted_through_their_page
         ("rpm_limit", "5"),
         ("tpm_limit", ""),
     ];
-    assert_eq!(ada.post(&page, &limits).await.0, 303);
+    assert_eq!(ada.submit(&page, &limits).await.0, 303);
     let team = one(&app, "SELECT team_alias, max_budget, budget_duration, rpm_limit, tpm_limit FROM \"LiteLLM_TeamTable\"").await;
     assert_eq!(
         team,
         json!({"team_alias": "Research EU", "max_budget": null, "budget_duration": null, "rpm_limit": 5, "tpm_limit": null})
     );
-    let (status, body) = ada.post(&page, &[("rpm_limit", "lots")]).await;
+    let (status, body) = ada.submit(&page, &[("rpm_limit", "lots")]).await;
     assert_eq!(status, 422);
     assert!(body.contains("Requests per minute must be a whole number"));
 
     // Members: added by email (a new user), promoted, removed.
     let members = format!("{page}/members");
     let added = ada
-        .post(&members, &[("user", "bob@acme.test"), ("role", "user")])
+        .submit(&members, &[("user", "bob@acme.test"), ("role", "user")])
         .await;
     assert_eq!(added, (StatusCode::SEE_OTHER, page.clone()));
     let bob = one(
@@ -215,7 +148,7 @@ async fn teams_are_created_edited_staffed_blocked_and_deleted_through_their_page
     assert!(html.contains("<label for=\"role-1\" class=\"visually-hidden\">"));
     let role = format!("{members}/role");
     assert_eq!(
-        ada.post(&role, &[("user", &bob), ("role", "admin")])
+        ada.submit(&role, &[("user", &bob), ("role", "admin")])
             .await
             .0,
         303
@@ -224,23 +157,25 @@ async fn teams_are_created_edited_staffed_blocked_and_deleted_through_their_page
         "SELECT m->>'role' AS role FROM \"LiteLLM_TeamTable\", jsonb_array_elements(members_with_roles) m WHERE m->>'user_id' = '{bob}'"
     );
     assert_eq!(one(&app, &bobs_role).await["role"], "admin");
-    let (status, _) = ada.post(&role, &[("user", &bob), ("role", "owner")]).await;
+    let (status, _) = ada
+        .submit(&role, &[("user", &bob), ("role", "owner")])
+        .await;
     assert_eq!(status, 422);
     let remove = format!("{members}/remove");
-    assert_eq!(ada.post(&remove, &[("user", &bob)]).await.0, 303);
+    assert_eq!(ada.submit(&remove, &[("user", &bob)]).await.0, 303);
     assert!(app.rows(&bobs_role).await.is_empty());
 
-    assert_eq!(ada.post(&format!("{page}/block"), &[]).await.0, 303);
+    assert_eq!(ada.submit(&format!("{page}/block"), &[]).await.0, 303);
     assert_eq!(
         one(&app, "SELECT blocked FROM \"LiteLLM_TeamTable\"").await["blocked"],
         true
     );
-    assert_eq!(ada.post(&format!("{page}/unblock"), &[]).await.0, 303);
+    assert_eq!(ada.submit(&format!("{page}/unblock"), &[]).await.0, 303);
     assert_eq!(
         one(&app, "SELECT blocked FROM \"LiteLLM_TeamTable\"").await["blocked"],
         false
     );
-    let deleted = ada.post(&format!("{page}/delete"), &[]).await;
+    let deleted = ada.submit(&format!("{page}/delete"), &[]).await;
     assert_eq!(deleted, (StatusCode::SEE_OTHER, "/ui/teams".to_owned()));
     assert!(
         app.rows("SELECT 1 FROM \"LiteLLM_TeamTable\"")
@@ -272,7 +207,7 @@ async fn users_are_created_searched_edited_and_deleted_through_their_pages() {
         );
     }
     let (status, location) = ada
-        .post(
+        .submit(
             "/ui/users/new",
             &[
                 ("user_email", "carol@acme.test"),
@@ -296,7 +231,7 @@ async fn users_are_created_searched_edited_and_deleted_through_their_pages() {
             .is_empty()
     );
     let (status, _) = ada
-        .post(
+        .submit(
             "/ui/users/new",
             &[("user_email", "x@acme.test"), ("user_role", "super")],
         )
@@ -341,7 +276,7 @@ async fn users_are_created_searched_edited_and_deleted_through_their_pages() {
         ("tpm_limit", ""),
     ];
     assert_eq!(
-        ada.post(&page, &edit).await,
+        ada.submit(&page, &edit).await,
         (StatusCode::SEE_OTHER, page.clone())
     );
     let carol = one(&app, "SELECT user_role, models, max_budget, budget_duration FROM \"LiteLLM_UserTable\" WHERE user_email = 'carol@acme.test'").await;
@@ -352,7 +287,7 @@ async fn users_are_created_searched_edited_and_deleted_through_their_pages() {
     let audited = "SELECT 1 FROM \"LiteLLM_AuditLog\" WHERE table_name = 'LiteLLM_UserTable' AND action = 'updated' AND changed_by = 'ada'";
     assert!(!app.rows(audited).await.is_empty());
 
-    let deleted = ada.post(&format!("{page}/delete"), &[]).await;
+    let deleted = ada.submit(&format!("{page}/delete"), &[]).await;
     assert_eq!(deleted, (StatusCode::SEE_OTHER, "/ui/users".to_owned()));
     assert!(
         app.rows("SELECT 1 FROM \"LiteLLM_UserTable\" WHERE user_email = 'carol@acme.test'")
@@ -370,7 +305,7 @@ async fn organizations_and_key_settings_are_edited_through_their_pages() {
     assert_eq!(status, 200);
     assert!(html.contains("No organizations"));
     let (status, location) = ada
-        .post(
+        .submit(
             "/ui/organizations/new",
             &[
                 ("organization_alias", "Acme EU"),
@@ -403,9 +338,9 @@ async fn organizations_and_key_settings_are_edited_through_their_pages() {
         ("rpm_limit", ""),
         ("tpm_limit", ""),
     ];
-    assert_eq!(ada.post(&page, &budget).await.0, 303);
+    assert_eq!(ada.submit(&page, &budget).await.0, 303);
     assert_eq!(
-        ada.post(&page, &[("models", "gpt-4o, claude-3")]).await.0,
+        ada.submit(&page, &[("models", "gpt-4o, claude-3")]).await.0,
         303
     );
     let org = one(&app, "SELECT o.organization_alias, o.models, b.max_budget, b.budget_duration, b.rpm_limit FROM \"LiteLLM_OrganizationTable\" o JOIN \"LiteLLM_BudgetTable\" b USING (account_id, budget_id)").await;
@@ -416,7 +351,7 @@ async fn organizations_and_key_settings_are_edited_through_their_pages() {
 
     let members = format!("{page}/members");
     let added = ada
-        .post(
+        .submit(
             &members,
             &[("user", "erin@acme.test"), ("role", "org_admin")],
         )
@@ -432,7 +367,7 @@ async fn organizations_and_key_settings_are_edited_through_their_pages() {
     assert!(html.contains(member["user_id"].as_str().unwrap()));
     let user = member["user_id"].as_str().unwrap();
     assert_eq!(
-        ada.post(&format!("{members}/remove"), &[("user", user)])
+        ada.submit(&format!("{members}/remove"), &[("user", user)])
             .await
             .0,
         303
@@ -486,7 +421,7 @@ async fn organizations_and_key_settings_are_edited_through_their_pages() {
         ("duration", "7d"),
     ];
     assert_eq!(
-        ada.post(&key_page, &edit).await,
+        ada.submit(&key_page, &edit).await,
         (StatusCode::SEE_OTHER, key_page.clone())
     );
     let key = one(&app, "SELECT key_alias, models, max_budget, budget_duration, rpm_limit, tpm_limit, max_parallel_requests, team_id, expires IS NOT NULL AS expires FROM \"LiteLLM_VerificationToken\"").await;
@@ -496,7 +431,7 @@ async fn organizations_and_key_settings_are_edited_through_their_pages() {
                "tpm_limit": 3000, "max_parallel_requests": 2, "team_id": team_id, "expires": true})
     );
     assert_eq!(
-        ada.post(&key_page, &[("rpm_limit", ""), ("duration", "")])
+        ada.submit(&key_page, &[("rpm_limit", ""), ("duration", "")])
             .await
             .0,
         303
@@ -507,7 +442,7 @@ async fn organizations_and_key_settings_are_edited_through_their_pages() {
     )
     .await;
     assert_eq!(key, json!({"rpm_limit": null, "expires": true}));
-    assert_eq!(ada.post(&key_page, &[("duration", "never")]).await.0, 303);
+    assert_eq!(ada.submit(&key_page, &[("duration", "never")]).await.0, 303);
     let key = one(&app, "SELECT expires FROM \"LiteLLM_VerificationToken\"").await;
     assert_eq!(key["expires"], Value::Null);
     one(&app, "SELECT 1 FROM \"LiteLLM_AuditLog\" WHERE table_name = 'LiteLLM_VerificationToken' AND action = 'updated' LIMIT 1").await;
@@ -516,7 +451,7 @@ async fn organizations_and_key_settings_are_edited_through_their_pages() {
         403
     );
 
-    let deleted = ada.post(&format!("{page}/delete"), &[]).await;
+    let deleted = ada.submit(&format!("{page}/delete"), &[]).await;
     assert_eq!(
         deleted,
         (StatusCode::SEE_OTHER, "/ui/organizations".to_owned())
@@ -597,7 +532,7 @@ async fn viewers_read_the_pages_without_change_forms_and_their_posts_are_refused
         (&key, &[("key_alias", "nope")]),
     ];
     for (path, form) in posts {
-        let (status, body) = viewer.post(path, form).await;
+        let (status, body) = viewer.submit(path, form).await;
         assert_eq!(status, 403, "{path}");
         assert!(body.contains("Not allowed"), "{path}");
     }
@@ -688,7 +623,7 @@ async fn another_accounts_teams_users_and_organizations_are_not_found() {
         ),
     ];
     for (path, form) in changes {
-        let (status, body) = ada.post(&path, form).await;
+        let (status, body) = ada.submit(&path, form).await;
         assert_eq!(status, 404, "{path}");
         assert_eq!(body, missing, "{path}");
     }

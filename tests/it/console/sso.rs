@@ -9,7 +9,10 @@ use alchemi::db::AccountId;
 use reqwest::{Method, header};
 use serde_json::{Value, json};
 
-use super::http::{csrf_of, no_redirects, password_cookie, super_admin_cookie};
+use super::http::{
+    csrf_of, get_with, no_redirects, page_with, password_cookie, post_with, set_cookie,
+    super_admin_cookie,
+};
 use crate::common::app::{MASTER_KEY, TestApp};
 use crate::common::mock_oidc::{MockOidc, MockUser, Tampering};
 use crate::management::call_as;
@@ -225,25 +228,14 @@ async fn a_first_sso_login_creates_the_user_with_the_mapped_role_and_opens_the_c
     // The login page sends the email to the SSO start.
     let http = no_redirects();
     let page = http.get(app.url("/ui/login")).send().await.unwrap();
-    let nonce = page.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let nonce = set_cookie(&page);
     let csrf = csrf_of(&page.text().await.unwrap());
-    let resolved = http
-        .post(app.url("/ui/login"))
-        .header(header::COOKIE, nonce)
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("step", "email"),
-            ("email", "Ada@acme.test"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("step", "email"),
+        ("email", "Ada@acme.test"),
+    ];
+    let resolved = post_with(&app, &http, "/ui/login", &nonce, &form).await;
     assert_eq!(resolved.status(), 200);
     let resolved = resolved.text().await.unwrap();
     // A link, and a refresh that follows it without a click or script.
@@ -504,23 +496,10 @@ async fn the_super_admin_sets_sso_in_the_console_and_account_admins_only_read_it
     .await;
     let account = row["account_id"].as_str().unwrap().to_owned();
     let app_url = |path: &str| app.url(path);
-    let detail = http
-        .get(app_url(&format!("/ui/accounts/{account}")))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let detail = page_with(&app, &http, &format!("/ui/accounts/{account}"), &cookie).await;
     assert!(detail.contains(&format!("href=\"/ui/accounts/{account}/sso\"")));
 
-    let form_page = http
-        .get(app_url(&format!("/ui/accounts/{account}/sso")))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
+    let form_page = get_with(&app, &http, &format!("/ui/accounts/{account}/sso"), &cookie).await;
     assert_eq!(form_page.status(), 200);
     let html = form_page.text().await.unwrap();
     assert!(html.contains("not set"));
@@ -565,15 +544,13 @@ async fn the_super_admin_sets_sso_in_the_console_and_account_admins_only_read_it
     );
     assert_eq!(first["allowed_domains"], json!(["acme.test"]));
     assert_eq!(first["role_map"], json!({"admins": "proxy_admin"}));
-    let shown = http
-        .get(app_url(&format!("/ui/accounts/{account}/sso?saved=1")))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let shown = page_with(
+        &app,
+        &http,
+        &format!("/ui/accounts/{account}/sso?saved=1"),
+        &cookie,
+    )
+    .await;
     assert!(shown.contains("set; leave empty to keep it"));
     assert!(!shown.contains("console-secret") && !shown.contains("enc:v1:"));
 
@@ -615,38 +592,26 @@ async fn the_super_admin_sets_sso_in_the_console_and_account_admins_only_read_it
     .await;
     assert_eq!(status, 200);
     let admin = password_cookie(&app, &http, "ada@acme.test", "correct horse battery").await;
-    let view = http
-        .get(app_url("/ui/sso"))
-        .header(header::COOKIE, &admin)
-        .send()
-        .await
-        .unwrap();
+    let view = get_with(&app, &http, "/ui/sso", &admin).await;
     assert_eq!(view.status(), 200);
     let view = view.text().await.unwrap();
     assert!(view.contains(&mock.issuer) && view.contains("admins = proxy_admin"));
     assert!(view.contains("<dd id=\"sso-secret\">set</dd>"));
     assert!(!view.contains("console-secret") && !view.contains("enc:v1:"));
-    let admin_page = http
-        .get(app_url("/ui/dashboard"))
-        .header(header::COOKIE, &admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let admin_csrf = csrf_of(&admin_page);
-    let attempt = http
-        .post(app_url(&format!("/ui/accounts/{account}/sso")))
-        .header(header::COOKIE, &admin)
-        .form(&[
-            ("csrf", admin_csrf.as_str()),
-            ("enabled", ""),
-            ("issuer", "https://evil.test"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let admin_csrf = csrf_of(&page_with(&app, &http, "/ui/dashboard", &admin).await);
+    let form = [
+        ("csrf", admin_csrf.as_str()),
+        ("enabled", ""),
+        ("issuer", "https://evil.test"),
+    ];
+    let attempt = post_with(
+        &app,
+        &http,
+        &format!("/ui/accounts/{account}/sso"),
+        &admin,
+        &form,
+    )
+    .await;
     assert_eq!(attempt.status(), 404);
     let key = app
         .add_key(account.parse().unwrap(), json!({"user_id": null}))
