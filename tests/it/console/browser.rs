@@ -608,7 +608,9 @@ async fn the_console_is_usable_from_the_keyboard_alone() {
     assert_eq!(browser.focused().await, "input#email");
     browser.type_and_leave(&format!("admin{ENTER}")).await;
     assert_eq!(browser.focused().await, "input#password");
-    browser.type_and_leave(&format!("{MASTER_KEY}{ENTER}")).await;
+    browser
+        .type_and_leave(&format!("{MASTER_KEY}{ENTER}"))
+        .await;
     assert_eq!(browser.path().await, "/ui/accounts");
 
     // The first Tab reaches the skip link, which jumps to the content; Tabs
