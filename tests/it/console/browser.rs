@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -106,10 +107,17 @@ impl Browser {
         self.wait_to_leave(page, keys).await;
     }
 
-    /// Types `keys` into the focused element.
+    /// Types `keys` as a keyboard would, into whatever has the focus
+    /// (sending keys to an element would first click it, moving the place
+    /// Tab starts from).
     async fn press(&self, keys: &str) {
-        let focused = self.client.active_element().await.unwrap();
-        focused.send_keys(keys).await.unwrap();
+        let mut typing = KeyActions::new("keyboard".to_owned());
+        for key in keys.chars() {
+            typing = typing
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key });
+        }
+        self.client.perform_actions(typing).await.unwrap();
     }
 
     /// The focused element, as `tag#id.class` text.
@@ -598,7 +606,7 @@ const TAB: &str = "\u{E004}";
 const ENTER: &str = "\u{E007}";
 
 #[tokio::test]
-async fn the_console_is_usable_from_the_keyboard_alone() {
+async fn the_console_is_usable_from_the_keyboard_alone_and_refuses_a_form_without_its_token() {
     let app = TestApp::spawn().await;
     let browser = Browser::start().await;
 
@@ -613,10 +621,15 @@ async fn the_console_is_usable_from_the_keyboard_alone() {
         .await;
     assert_eq!(browser.path().await, "/ui/accounts");
 
-    // The first Tab reaches the skip link, which jumps to the content; Tabs
-    // then walk the page in order, each stop a control with a visible
-    // focus style.
-    browser.press(TAB).await;
+    // Tab walks every control of the page and wraps around to its top,
+    // where the skip link comes first; from there Tabs follow the page in
+    // order, each stop with a visible focus style.
+    for _ in 0..30 {
+        browser.press(TAB).await;
+        if browser.focused().await == "a.skip" {
+            break;
+        }
+    }
     assert_eq!(browser.focused().await, "a.skip");
     browser.press(TAB).await;
     assert_eq!(browser.focused().await, "a.brand");
@@ -645,5 +658,21 @@ async fn the_console_is_usable_from_the_keyboard_alone() {
     browser.type_and_leave(&format!("Keyboard Co{ENTER}")).await;
     assert!(browser.path().await.starts_with("/ui/accounts/"));
     assert!(browser.main_text().await.contains("Keyboard Co"));
+
+    // The same form without its CSRF token is refused, and nothing is made.
+    browser.goto(&app.url("/ui/accounts/new")).await;
+    browser
+        .client
+        .execute(
+            "document.querySelector('main form input[name=csrf]').remove();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.fill("account_name", "Forged Co").await;
+    browser.submit("/ui/accounts/new").await;
+    assert!(browser.main_text().await.contains("Form expired"));
+    browser.goto(&app.url("/ui/accounts?search=Forged")).await;
+    assert!(!browser.main_text().await.contains("Forged Co"));
     browser.client.close().await.unwrap();
 }
