@@ -4,20 +4,11 @@
 //! left out; an empty one is left out by a create form and cleared (`null`,
 //! or an empty list) by an edit form. No page logic here.
 
-use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::fields;
 use super::page::PageError;
-
-/// A value the form gave that the console cannot send on.
-pub fn invalid(message: &str) -> PageError {
-    PageError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        heading: "Not accepted",
-        message: message.to_owned(),
-    }
-}
 
 /// A management request object built from form fields.
 pub struct Request {
@@ -85,12 +76,7 @@ impl Request {
     ) -> Result<&mut Self, PageError> {
         if let Some(value) = self.given(given) {
             let value = match value {
-                Ok(text) => json!(
-                    text.parse::<f64>()
-                        .ok()
-                        .filter(|n| n.is_finite())
-                        .ok_or_else(|| invalid(&format!("{label} must be a number.")))?
-                ),
+                Ok(text) => fields::number(text, label)?,
                 Err(empty) => empty,
             };
             self.set(name, value);
@@ -107,10 +93,7 @@ impl Request {
     ) -> Result<&mut Self, PageError> {
         if let Some(value) = self.given(given) {
             let value = match value {
-                Ok(text) => json!(
-                    text.parse::<i64>()
-                        .map_err(|_| invalid(&format!("{label} must be a whole number.")))?
-                ),
+                Ok(text) => fields::integer(text, label)?,
                 Err(empty) => empty,
             };
             self.set(name, value);
@@ -169,7 +152,7 @@ pub fn split(text: &str) -> Vec<&str> {
 pub fn member(user: &str) -> Result<(&'static str, Value), PageError> {
     let user = user.trim();
     if user.is_empty() {
-        return Err(invalid("Name the user by id or email."));
+        return Err(PageError::invalid("Name the user by id or email."));
     }
     let field = if user.contains('@') {
         "user_email"
@@ -182,6 +165,7 @@ pub fn member(user: &str) -> Result<(&'static str, Value), PageError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     #[test]
     fn create_forms_leave_empty_fields_out_and_edit_forms_clear_them() {

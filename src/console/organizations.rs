@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::form::{LimitFields, Request, invalid, member};
+use super::form::{LimitFields, Request, member};
 use super::list::{ListParams, list_page};
 use super::page::{AccountConsole, Chrome, PageError, render, see_other};
 use super::view::{Limits, Link, budget, day, each, href, joined, models, money, text};
@@ -236,7 +236,7 @@ pub async fn add_member(
 ) -> Result<Response, PageError> {
     let (field, user) = member(&fields.user)?;
     if !MEMBER_ROLES.contains(&fields.role.as_str()) {
-        return Err(invalid("Choose one of the roles offered."));
+        return Err(PageError::invalid("Choose one of the roles offered."));
     }
     let body = Request::create()
         .set("organization_id", json!(id))

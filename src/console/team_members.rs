@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::form::{Request, invalid, member};
+use super::form::{Request, member};
 use super::page::{AccountConsole, PageError, see_other};
 use super::view::href;
 use crate::AppState;
@@ -26,7 +26,7 @@ pub struct MemberFields {
 fn role(given: &str) -> Result<&str, PageError> {
     match given {
         "admin" | "user" => Ok(given),
-        _ => Err(invalid("Choose the role: admin or user.")),
+        _ => Err(PageError::invalid("Choose the role: admin or user.")),
     }
 }
 

@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::form::{LimitFields, Request, invalid, split};
+use super::form::{LimitFields, Request, split};
 use super::list::{ListParams, Listing, PAGE_SIZE, page_info};
 use super::page::{AccountConsole, Chrome, PageError, render, see_other};
 use super::view::{Limits, Link, budget, day, each, href, joined, models, money, text};
@@ -52,7 +52,7 @@ fn known_role(given: &str) -> Result<&str, PageError> {
         .iter()
         .find(|(value, _)| *value == given)
         .map(|(value, _)| *value)
-        .ok_or_else(|| invalid("Choose one of the roles offered."))
+        .ok_or_else(|| PageError::invalid("Choose one of the roles offered."))
 }
 
 /// One user as the pages show them.
@@ -177,7 +177,7 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     console.require_writer()?;
     if fields.user_email.trim().is_empty() {
-        return Err(invalid("Give the user's email."));
+        return Err(PageError::invalid("Give the user's email."));
     }
     let mut request = Request::create();
     request

@@ -11,7 +11,7 @@ use super::{LIST_SQL, MEMBERSHIP_TABLE, view};
 use crate::AppState;
 use crate::management::Actor;
 use crate::management::body::Query;
-use crate::management::paging::{PageInfo, PageQuery};
+use crate::management::paging::{PageInfo, PageQuery, read_page};
 use crate::management::rows;
 use crate::management::users::common::{LIST_LIMIT, forbidden};
 use crate::proxy::ApiError;
@@ -133,24 +133,21 @@ pub(crate) async fn list_page(
     search: Option<&str>,
     page: PageQuery,
 ) -> Result<(Vec<Value>, PageInfo), ApiError> {
-    let page = page.clamped();
     let search = search.map(str::trim).filter(|text| !text.is_empty());
-    let filters: [&(dyn tokio_postgres::types::ToSql + Sync); 4] = [
-        &actor.account.uuid(),
-        &search,
-        &actor.sees_everything(),
-        &actor.user_id,
-    ];
-    let (limit, offset) = (page.limit(), page.offset());
-    let mut params = filters.to_vec();
-    params.push(&limit);
-    params.push(&offset);
     let tx = state.db().tenant(actor.account).await?;
-    let total: i64 = tx.query_one(PAGE_COUNT_SQL, &filters).await?.get(0);
-    let rows = tx.query(PAGE_SQL, &params).await?;
+    let found = read_page(
+        &tx,
+        PAGE_COUNT_SQL,
+        PAGE_SQL,
+        &[
+            &actor.account.uuid(),
+            &search,
+            &actor.sees_everything(),
+            &actor.user_id,
+        ],
+        page,
+    )
+    .await?;
     tx.commit().await?;
-    Ok((
-        rows.iter().map(|row| row.get(0)).collect(),
-        PageInfo::of(page, total),
-    ))
+    Ok(found)
 }
