@@ -70,12 +70,7 @@ impl Vault {
     /// The stored form of `plain`.
     pub fn encrypt(&self, plain: &str) -> Result<String, CryptoError> {
         let cipher = self.cipher.as_ref().ok_or(CryptoError::NoKey)?;
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let sealed = cipher
-            .encrypt(&nonce, plain.as_bytes())
-            .map_err(|_| CryptoError::Undecryptable)?;
-        let mut bytes = nonce.to_vec();
-        bytes.extend_from_slice(&sealed);
+        let bytes = seal(cipher, plain.as_bytes()).ok_or(CryptoError::Undecryptable)?;
         Ok(format!("{PREFIX}{}", STANDARD.encode(bytes)))
     }
 
@@ -116,15 +111,32 @@ impl Vault {
         let bytes = STANDARD
             .decode(encoded)
             .map_err(|_| CryptoError::Undecryptable)?;
-        if bytes.len() < 12 {
-            return Err(CryptoError::Undecryptable);
-        }
-        let (nonce, sealed) = bytes.split_at(12);
-        let plain = cipher
-            .decrypt(Nonce::from_slice(nonce), sealed)
-            .map_err(|_| CryptoError::Undecryptable)?;
+        let plain = open(cipher, &bytes).ok_or(CryptoError::Undecryptable)?;
         String::from_utf8(plain).map_err(|_| CryptoError::Undecryptable)
     }
+}
+
+/// Length of an AES-GCM nonce.
+const NONCE_LEN: usize = 12;
+
+/// `plain` encrypted and authenticated under `cipher`, as a fresh random
+/// nonce followed by the ciphertext: the one framing every sealed value
+/// (stored credentials, browser-carried state) uses.
+pub fn seal(cipher: &Aes256Gcm, plain: &[u8]) -> Option<Vec<u8>> {
+    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    let mut sealed = nonce.to_vec();
+    sealed.extend(cipher.encrypt(&nonce, plain).ok()?);
+    Some(sealed)
+}
+
+/// The plain bytes of what [`seal`] made under the same key; `None` for
+/// anything altered, truncated or sealed under another key.
+pub fn open(cipher: &Aes256Gcm, sealed: &[u8]) -> Option<Vec<u8>> {
+    if sealed.len() < NONCE_LEN {
+        return None;
+    }
+    let (nonce, body) = sealed.split_at(NONCE_LEN);
+    cipher.decrypt(Nonce::from_slice(nonce), body).ok()
 }
 
 #[cfg(test)]

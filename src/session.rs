@@ -8,8 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use aes_gcm::aead::{Aead, OsRng};
-use aes_gcm::{AeadCore, Aes256Gcm, Nonce};
+use aes_gcm::Aes256Gcm;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::crypto;
 use crate::db::AccountId;
 
 /// The cookie LiteLLM's console keeps its session in.
@@ -122,21 +122,13 @@ impl Sessions {
     /// (AES-256-GCM), as URL-safe text: the browser can carry it but
     /// neither read nor alter it.
     pub fn seal(&self, plain: &[u8]) -> Option<String> {
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let mut sealed = nonce.to_vec();
-        sealed.extend(self.sealer.encrypt(&nonce, plain).ok()?);
-        Some(URL_SAFE_NO_PAD.encode(sealed))
+        crypto::seal(&self.sealer, plain).map(|sealed| URL_SAFE_NO_PAD.encode(sealed))
     }
 
     /// The plain bytes of a value [`Sessions::seal`] made; `None` for
     /// anything else (forged, altered, or sealed under another key).
     pub fn open(&self, sealed: &str) -> Option<Vec<u8>> {
-        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
-        if bytes.len() < 12 {
-            return None;
-        }
-        let (nonce, body) = bytes.split_at(12);
-        self.sealer.decrypt(Nonce::from_slice(nonce), body).ok()
+        crypto::open(&self.sealer, &URL_SAFE_NO_PAD.decode(sealed).ok()?)
     }
 
     /// True when the cookie carries the `Secure` attribute.
