@@ -22,11 +22,15 @@ pub struct MemberFields {
     role: String,
 }
 
+/// The roles a member may have in a team.
+pub const TEAM_ROLES: [&str; 2] = ["user", "admin"];
+
 /// `admin` or `user`, as the form's select gives it.
 fn role(given: &str) -> Result<&str, PageError> {
-    match given {
-        "admin" | "user" => Ok(given),
-        _ => Err(PageError::invalid("Choose the role: admin or user.")),
+    if TEAM_ROLES.contains(&given) {
+        Ok(given)
+    } else {
+        Err(PageError::invalid("Choose the role: admin or user."))
     }
 }
 

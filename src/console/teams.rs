@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use super::form::{LimitFields, Request};
 use super::list::{ListParams, PAGE_SIZE, list_page, page_info};
 use super::page::{AccountConsole, Chrome, PageError, render, see_other};
+use super::team_members::TEAM_ROLES;
 use super::view::{Limits, Link, budget, day, each, href, joined, models, money, text};
 use crate::AppState;
 use crate::management::teams::create::create as create_team;
@@ -151,6 +152,8 @@ struct TeamPage {
     team: TeamRow,
     organization: String,
     members: Vec<MemberRow>,
+    /// The roles the member forms offer.
+    roles: [&'static str; 2],
     keys: Vec<Link>,
     alias: String,
     model_list: String,
@@ -204,6 +207,7 @@ pub async fn detail(
         can_manage_members: console.can_write() || team_admin,
         organization: text(&row["organization_id"]),
         members,
+        roles: TEAM_ROLES,
         keys,
         alias: text(&row["team_alias"]),
         model_list: joined(&row["models"]),
