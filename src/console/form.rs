@@ -148,6 +148,15 @@ pub fn split(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// A member form of a team or organization page: who (id or email) and,
+/// to add or change, the role.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MemberFields {
+    pub user: String,
+    pub role: String,
+}
+
 /// The fields of a member form: a user id, or an email when it has an `@`.
 pub fn member(user: &str) -> Result<(&'static str, Value), PageError> {
     let user = user.trim();

@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::form::{LimitFields, Request, member};
+use super::form::{LimitFields, MemberFields, Request, member};
 use super::list::{ListParams, list_page};
 use super::page::{AccountConsole, Chrome, PageError, render, see_other};
 use super::view::{Limits, Link, budget, day, each, href, joined, models, money, text};
@@ -217,14 +217,6 @@ pub async fn delete(
     console
         .change(&state, api::delete, request, "/ui/organizations")
         .await
-}
-
-/// A member form: who (id or email) and, to add, the role.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct MemberFields {
-    user: String,
-    role: String,
 }
 
 /// Adds a member (created as a user when unknown).

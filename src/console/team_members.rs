@@ -5,22 +5,13 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use serde::Deserialize;
 use serde_json::json;
 
-use super::form::{Request, member};
+use super::form::{MemberFields, Request, member};
 use super::page::{AccountConsole, PageError, see_other};
 use super::view::href;
 use crate::AppState;
 use crate::management::teams::members::{MemberRef, member_add, member_delete, member_update};
-
-/// A member form: who (id or email) and, for add and change, the role.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct MemberFields {
-    user: String,
-    role: String,
-}
 
 /// The roles a member may have in a team.
 pub const TEAM_ROLES: [&str; 2] = ["user", "admin"];
