@@ -106,7 +106,7 @@ pub async fn create(
         let models = row.get("models").map(strings).unwrap_or_default();
         check_org_models(&tx, org, &models).await?;
     }
-    let mut metadata = build_metadata(&body, None, row.get("metadata"))?;
+    let mut metadata = build_metadata(state.upstream().vault(), &body, None, row.get("metadata"))?;
     set_member_budget(
         &tx,
         &actor,

@@ -16,8 +16,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::crypto::Vault;
 use crate::db::TenantTx;
 use crate::management::Actor;
+use crate::management::models::secrets;
 use crate::management::rows::{self, Field, Kind};
 use crate::management::users::common::{self, audited, forbidden, invalid};
 use crate::proxy::ApiError;
@@ -220,6 +222,7 @@ async fn check_org_models(tx: &TenantTx, org_id: &str, models: &[String]) -> Res
 /// metadata-held request fields on top; `null` removes one. The team's own
 /// bookkeeping (`team_member_budget_id`) survives a replaced object.
 fn build_metadata(
+    vault: &Vault,
     body: &Map<String, Value>,
     stored: Option<&Value>,
     given: Option<&Value>,
@@ -244,6 +247,14 @@ fn build_metadata(
         } else {
             metadata.insert(name, value);
         }
+    }
+    // Logging credentials are sealed however they arrive (`/team/new`,
+    // `/team/update` or `/team/{id}/callback`); sealed values stay as they are.
+    if let Some(Value::Object(vars)) = metadata
+        .get_mut("callback_settings")
+        .and_then(|settings| settings.get_mut("callback_vars"))
+    {
+        secrets::seal(vault, vars, "metadata.callback_settings.callback_vars")?;
     }
     Ok(metadata)
 }

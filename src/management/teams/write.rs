@@ -78,7 +78,12 @@ pub async fn update(
         let models = strings(changes.get("models").unwrap_or(&before["models"]));
         check_org_models(&tx, org, &models).await?;
     }
-    let mut metadata = build_metadata(&body, before.get("metadata"), changes.get("metadata"))?;
+    let mut metadata = build_metadata(
+        state.upstream().vault(),
+        &body,
+        before.get("metadata"),
+        changes.get("metadata"),
+    )?;
     let duration = changes
         .get("budget_duration")
         .or(before.get("budget_duration"));

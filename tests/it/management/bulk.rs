@@ -317,6 +317,33 @@ async fn team_logging_callbacks_keep_their_secrets_sealed() {
     assert!(!last.to_string().contains("sk-lf-secret"));
     assert!(!last.to_string().contains("enc:v1:"));
 
+    // Written by hand through `/team/update`, a logging secret is sealed too.
+    let (status, _) = admin_post(&app, a, "/team/new", json!({"team_id": "by-hand"})).await;
+    assert_eq!(status, 200);
+    let (status, body) = admin_post(
+        &app,
+        a,
+        "/team/update",
+        json!({"team_id": "by-hand", "metadata": {"callback_settings": {
+            "success_callback": ["langfuse"],
+            "callback_vars": {"langfuse_secret_key": "sk-lf-by-hand", "langfuse_host": "https://lf.example"},
+        }}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let stored = one(
+        &app,
+        &format!(
+            "SELECT metadata -> 'callback_settings' -> 'callback_vars' AS vars FROM \"LiteLLM_TeamTable\"
+              WHERE account_id = '{}' AND team_id = 'by-hand'",
+            a.uuid()
+        ),
+    )
+    .await;
+    let sealed = stored["vars"]["langfuse_secret_key"].as_str().unwrap();
+    assert!(sealed.starts_with("enc:v1:"), "{sealed}");
+    assert_eq!(stored["vars"]["langfuse_host"], "https://lf.example");
+
     // Adding it again is refused; a failure callback of the same name is not.
     let (status, body) = admin_post(&app, a, "/team/obs/callback", add).await;
     assert_eq!(status, 400, "{body}");
