@@ -78,6 +78,7 @@ pub struct PoolSizes {
 pub struct Db {
     app: Pool,
     admin: Pool,
+    targets: DbTargets,
 }
 
 impl Db {
@@ -87,9 +88,17 @@ impl Db {
         sizes: PoolSizes,
     ) -> Result<Self, deadpool_postgres::BuildError> {
         Ok(Self {
-            app: build_pool(targets.app, sizes.app)?,
-            admin: build_pool(targets.admin, sizes.admin)?,
+            app: build_pool(targets.app.clone(), sizes.app)?,
+            admin: build_pool(targets.admin.clone(), sizes.admin)?,
+            targets,
         })
+    }
+
+    /// Pools of their own for a thread with its own async runtime: a
+    /// connection is driven by the runtime that opened it, so sharing the
+    /// main pools would let one runtime's load stall the other's queries.
+    pub fn separate(&self, sizes: PoolSizes) -> Result<Self, deadpool_postgres::BuildError> {
+        Self::connect(self.targets.clone(), sizes)
     }
 
     /// Opens a transaction scoped to `account`.

@@ -2,6 +2,7 @@
 //! retry what may succeed on another try, cool down failing deployments, and
 //! fall back to other groups when the configuration (or the client) says so.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
@@ -350,9 +351,9 @@ fn placeholder(group: &str) -> Deployment {
         timeout: None,
         stream_timeout: None,
         max_retries: None,
-        params: Value::Null,
+        params: Arc::default(),
         prices: Default::default(),
-        model_info: Value::Null,
+        model_info: Arc::default(),
         platform: false,
     }
 }

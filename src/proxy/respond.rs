@@ -144,7 +144,8 @@ impl CallContext {
         attempts: &Attempts,
         cost: Option<f64>,
     ) -> HeaderMap {
-        let mut headers = HeaderMap::new();
+        // Room for every header below without regrowing the map.
+        let mut headers = HeaderMap::with_capacity(32);
         let mut put = |name: &'static str, value: String| {
             if let Ok(value) = HeaderValue::from_str(&value) {
                 headers.insert(HeaderName::from_static(name), value);

@@ -35,11 +35,12 @@ pub struct Deployment {
     pub timeout: Option<f64>,
     pub stream_timeout: Option<f64>,
     pub max_retries: Option<u32>,
-    /// Every `litellm_params` field, for provider-specific settings and prices.
-    pub params: Value,
+    /// Every `litellm_params` field, for provider-specific settings and
+    /// prices. Shared: a routed call copies its deployment.
+    pub params: Arc<Value>,
     /// The deployment's own prices (`input_cost_per_token`...), parsed once.
     pub prices: crate::pricing::PriceOverride,
-    pub model_info: Value,
+    pub model_info: Arc<Value>,
     /// True for platform rows shared with every account.
     pub platform: bool,
 }
@@ -84,8 +85,8 @@ impl Deployment {
             timeout: number("timeout"),
             stream_timeout: number("stream_timeout"),
             max_retries: number("max_retries").map(|v| v as u32),
-            params,
-            model_info,
+            params: Arc::new(params),
+            model_info: Arc::new(model_info),
             platform,
         })
     }

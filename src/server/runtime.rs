@@ -43,7 +43,7 @@ impl Runtime {
     /// Starts the background tasks and builds the state.
     pub fn start(db: Db, settings: Settings, config: RuntimeConfig) -> anyhow::Result<Self> {
         let spool = Arc::new(Spool::new(config.spool_dir));
-        let (writer, spend) = SpendWriter::start(db.clone(), spool, config.flush_interval);
+        let (writer, spend) = SpendWriter::start(&db, spool, config.flush_interval)?;
         let caches = Caches {
             keys: KeyCache::new(),
             models: ModelCache::new(),

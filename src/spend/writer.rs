@@ -8,10 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
 use super::{SpendEvent, Spool, write};
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, PoolSizes};
 
 /// Events held in memory before recording spills to the spool.
 const QUEUE_CAPACITY: usize = 50_000;
@@ -91,14 +90,26 @@ impl SpendQueue {
 /// The running writer; `shutdown` drains it.
 pub struct SpendWriter {
     stop: tokio::sync::oneshot::Sender<()>,
-    task: JoinHandle<()>,
+    finished: tokio::sync::oneshot::Receiver<()>,
 }
 
 impl SpendWriter {
-    /// Starts the writer: replays the spool first, then flushes the queue
-    /// every `interval` (and whenever a full batch is waiting).
-    pub fn start(db: Db, spool: Arc<Spool>, interval: Duration) -> (Self, SpendQueue) {
+    /// Starts the writer on a thread of its own: replays the spool first,
+    /// then flushes the queue every `interval` (and whenever a full batch is
+    /// waiting). Building and encoding a batch of thousands of rows takes
+    /// milliseconds of CPU; on its own thread, with its own connections, it
+    /// never holds up a request worker.
+    pub fn start(
+        db: &Db,
+        spool: Arc<Spool>,
+        interval: Duration,
+    ) -> anyhow::Result<(Self, SpendQueue)> {
+        let db = db.separate(PoolSizes { app: 2, admin: 1 })?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         let (stop, stopped) = tokio::sync::oneshot::channel();
+        let (done, finished) = tokio::sync::oneshot::channel();
         let shared = Arc::new(Shared {
             state: Mutex::new(Pending::default()),
             batch_ready: Notify::new(),
@@ -107,16 +118,21 @@ impl SpendWriter {
         let queue = SpendQueue {
             shared: shared.clone(),
         };
-        let task = tokio::spawn(run(db, shared, stopped, interval));
-        (Self { stop, task }, queue)
+        std::thread::Builder::new()
+            .name("spend-writer".to_owned())
+            .spawn(move || {
+                runtime.block_on(run(db, shared, stopped, interval));
+                let _ = done.send(());
+            })?;
+        Ok((Self { stop, finished }, queue))
     }
 
     /// Closes the queue (later events go straight to the spool) and waits
     /// until everything queued is written or spooled.
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
-        if let Err(err) = self.task.await {
-            tracing::error!(error = %err, "spend writer ended abnormally");
+        if self.finished.await.is_err() {
+            tracing::error!("spend writer ended abnormally");
         }
     }
 }

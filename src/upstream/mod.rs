@@ -74,6 +74,10 @@ impl Upstream {
             .pool_max_idle_per_host(256)
             .tcp_nodelay(true)
             .connect_timeout(Duration::from_secs(10))
+            // A provider's redirect is its answer, as with LiteLLM's httpx
+            // client; following it could lead a request (and its
+            // credentials' replies) to a host nobody configured.
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Self { http, vault })
     }

@@ -82,7 +82,8 @@ async fn spend_is_spooled_while_the_database_is_away_and_replayed_exactly_once()
     let spool = Arc::new(Spool::new(&dir));
 
     // The database is unreachable: events go to disk, nothing is lost.
-    let (writer, queue) = SpendWriter::start(dead_db(), spool.clone(), Duration::from_millis(20));
+    let (writer, queue) =
+        SpendWriter::start(&dead_db(), spool.clone(), Duration::from_millis(20)).unwrap();
     for i in 0..3 {
         queue.record(event(account.uuid(), &format!("req-{i}"), "tok-1"));
     }
@@ -95,7 +96,7 @@ async fn spend_is_spooled_while_the_database_is_away_and_replayed_exactly_once()
 
     // The database is back: replay writes everything once.
     let (writer, _queue) =
-        SpendWriter::start(test.db.clone(), spool.clone(), Duration::from_millis(20));
+        SpendWriter::start(&test.db, spool.clone(), Duration::from_millis(20)).unwrap();
     for _ in 0..100 {
         if spool.files().is_empty() {
             break;
@@ -172,7 +173,8 @@ async fn spend_recorded_while_the_database_restarts_is_written_once_it_is_back()
     let db = Db::connect(targets, PoolSizes { app: 2, admin: 1 }).unwrap();
     let account = alchemi::server::ensure_default_account(&db).await.unwrap();
     let spool = Arc::new(Spool::new(dir.join("spool")));
-    let (writer, queue) = SpendWriter::start(db.clone(), spool.clone(), Duration::from_millis(20));
+    let (writer, queue) =
+        SpendWriter::start(&db, spool.clone(), Duration::from_millis(20)).unwrap();
 
     let count = |config: tokio_postgres::Config| async move {
         let client = alchemi::cluster::connect(&config).await.unwrap();

@@ -139,7 +139,7 @@ pub fn model_info(deployment: &Deployment) -> Map<String, Value> {
             info.insert(name.into(), value.clone());
         }
     }
-    if let Value::Object(stored) = &deployment.model_info {
+    if let Value::Object(stored) = deployment.model_info.as_ref() {
         for (name, value) in stored {
             info.insert(name.clone(), value.clone());
         }
