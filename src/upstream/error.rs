@@ -22,6 +22,14 @@ pub enum UpstreamError {
 }
 
 impl UpstreamError {
+    /// A 3xx answer. Redirects are not followed (see `Upstream::new`), so
+    /// the admin is told where to look instead.
+    pub fn redirected(status: u16) -> Self {
+        UpstreamError::Protocol(format!(
+            "the provider answered {status}, a redirect; set the deployment's api_base to the address it moved to"
+        ))
+    }
+
     /// The HTTP status the client should see.
     pub fn status(&self) -> u16 {
         match self {

@@ -158,8 +158,11 @@ where
     Fut: Future<Output = UpstreamError>,
 {
     let response = builder.send().await.map_err(transport_error)?;
-    if response.status().is_success() {
+    let status = response.status();
+    if status.is_success() {
         Ok(response)
+    } else if status.is_redirection() {
+        Err(UpstreamError::redirected(status.as_u16()))
     } else {
         Err(status_error(response).await)
     }

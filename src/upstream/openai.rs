@@ -160,6 +160,9 @@ fn without_url(err: &reqwest::Error) -> String {
 /// else whatever text came.
 pub(super) async fn status_error(response: reqwest::Response) -> UpstreamError {
     let status = response.status().as_u16();
+    if response.status().is_redirection() {
+        return UpstreamError::redirected(status);
+    }
     let text = response.text().await.unwrap_or_default();
     let parsed: Option<Value> = serde_json::from_str(&text).ok();
     let error = parsed

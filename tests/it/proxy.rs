@@ -24,6 +24,7 @@ async fn setup() -> (TestApp, MockLlm, alchemi::db::AccountId) {
         ("plain-stream", "openai/no-usage-stream"),
         ("broken", "openai/fail-500"),
         ("too-long", "openai/too-long"),
+        ("moved", "openai/redirect"),
         ("text-embedding", "openai/text-embedding-3-small"),
     ] {
         app.add_model(
@@ -343,6 +344,29 @@ async fn a_client_that_disconnects_cancels_the_provider_and_is_still_recorded() 
         .expect("the provider call is cancelled");
     let logs = app.wait_rows(SPEND_LOGS, 1).await;
     assert_eq!(logs[0]["status"], "success");
+}
+
+#[tokio::test]
+async fn a_provider_redirect_is_not_followed() {
+    let (app, mock, account) = setup().await;
+    let key = app.add_key(account, json!({})).await;
+    let mut body = chat_body("moved");
+    body["num_retries"] = json!(0);
+    let response = post(&app, &key, &body).await;
+    assert_eq!(response.status(), 502);
+    let error: Value = response.json().await.unwrap();
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("307") && message.contains("api_base"),
+        "{error}"
+    );
+    assert_eq!(
+        mock.received().len(),
+        1,
+        "one call, to the configured address"
+    );
+    let logs = app.wait_rows(SPEND_LOGS, 1).await;
+    assert_eq!(logs[0]["status"], "failure");
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! by the requested model name:
 //! - `fail-500`, `fail-429`, `fail-401`: that error status in OpenAI's envelope;
 //! - `too-long`: 400 `context_length_exceeded`;
+//! - `redirect`: 307 to the same path on another port (a moved provider);
 //! - `gated-stream`: streams, holding the last content chunk until released;
 //! - `no-usage-stream`: streams without a usage chunk even when asked;
 //! - anything else: a normal answer with usage 9 prompt / 12 completion.
@@ -151,6 +152,13 @@ async fn chat(
                 "bad provider key",
                 "invalid_api_key",
             );
+        }
+        "redirect" => {
+            return (
+                StatusCode::TEMPORARY_REDIRECT,
+                [("location", "http://127.0.0.1:1/v1/chat/completions")],
+            )
+                .into_response();
         }
         "too-long" => {
             return error(
