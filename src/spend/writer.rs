@@ -104,7 +104,7 @@ impl SpendWriter {
         spool: Arc<Spool>,
         interval: Duration,
     ) -> anyhow::Result<(Self, SpendQueue)> {
-        let db = db.separate(PoolSizes { app: 2, admin: 1 })?;
+        let db = db.separate(PoolSizes { app: 1, admin: 1 })?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
