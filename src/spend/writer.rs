@@ -1,4 +1,4 @@
-//! The queue the proxy records into and the background task that drains it.
+//! The queue the proxy records into and the writer thread that drains it.
 //!
 //! Recording only pushes onto a locked vector: the writer is not woken per
 //! event (a cross-thread wake-up on every call costs the proxy more than
@@ -97,7 +97,7 @@ impl SpendWriter {
     /// Starts the writer on a thread of its own: replays the spool first,
     /// then flushes the queue every `interval` (and whenever a full batch is
     /// waiting). Building and encoding a batch of thousands of rows takes
-    /// milliseconds of CPU; on its own thread, with its own connections, it
+    /// milliseconds of CPU; on its own thread, with its own connection, it
     /// never holds up a request worker.
     pub fn start(
         db: &Db,
