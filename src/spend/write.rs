@@ -168,59 +168,71 @@ fn daily_sql(table: &str, entity: &str) -> String {
     )
 }
 
+/// Splits a batch into the first call for each request id and the calls
+/// that repeat an id (providers may). A call already in the batch is left
+/// out: it counts once.
+fn split_repeats(events: &[SpendEvent]) -> (Vec<&SpendEvent>, Vec<&SpendEvent>) {
+    let mut ids: HashSet<&str> = HashSet::new();
+    let mut calls: HashSet<&str> = HashSet::new();
+    let (mut firsts, mut repeats) = (Vec::with_capacity(events.len()), Vec::new());
+    for event in events {
+        if !calls.insert(event.call_id.as_str()) {
+            continue;
+        }
+        if ids.insert(event.request_id.as_str()) {
+            firsts.push(event);
+        } else {
+            repeats.push(event);
+        }
+    }
+    (firsts, repeats)
+}
+
 /// Writes one account's events in the given transaction (the caller commits).
 pub(super) async fn write_account(tx: &TenantTx, events: &[SpendEvent]) -> Result<usize, DbError> {
-    let rows: Vec<(&SpendEvent, &str)> = events
+    let (firsts, repeats) = split_repeats(events);
+    let rows: Vec<(&SpendEvent, &str)> = firsts
         .iter()
-        .map(|event| (event, event.request_id.as_str()))
+        .map(|event| (*event, event.request_id.as_str()))
         .collect();
     let inserted = insert_logs(tx, &rows).await?;
-    let mut seen = HashSet::new();
-    let mut fresh: Vec<&SpendEvent> = events
-        .iter()
-        .filter(|event| {
-            inserted.contains(&event.request_id) && seen.insert(event.request_id.as_str())
-        })
-        .collect();
+    let (mut fresh, taken): (Vec<&SpendEvent>, Vec<&SpendEvent>) = firsts
+        .into_iter()
+        .partition(|event| inserted.contains(&event.request_id));
 
-    // A request id already taken by another call (providers may repeat ids):
-    // that call is logged under its own call id instead. The same call again
-    // (a replay) is recognised by its call id and counts once.
-    let leftover: Vec<&SpendEvent> = events
-        .iter()
-        .filter(|event| !fresh.iter().any(|f| std::ptr::eq(*f, *event)))
-        .collect();
-    if !leftover.is_empty() {
-        let ids: Vec<&str> = leftover
+    // A call whose request id is taken (by an earlier batch or by another
+    // call in this one) is logged under its own call id instead, unless
+    // the row holding the id is this very call: a replay, which counts once.
+    let owners: HashMap<String, Option<String>> = if taken.is_empty() {
+        HashMap::new()
+    } else {
+        let ids: Vec<&str> = taken
             .iter()
             .map(|event| event.request_id.as_str())
             .collect();
-        let owners: HashMap<String, Option<String>> = tx
-            .query(LOGGED_CALLS_SQL, &[&ids])
+        tx.query(LOGGED_CALLS_SQL, &[&ids])
             .await?
             .into_iter()
             .map(|row| (row.get(0), row.get(1)))
-            .collect();
-        let fresh_calls: HashSet<&str> = fresh.iter().map(|event| event.call_id.as_str()).collect();
-        let moved: Vec<&SpendEvent> = leftover
-            .into_iter()
-            .filter(|event| {
-                let owner = owners.get(&event.request_id).cloned().flatten();
-                owner.as_deref() != Some(event.call_id.as_str())
-                    && !fresh_calls.contains(event.call_id.as_str())
-            })
-            .collect();
-        if !moved.is_empty() {
-            let rows: Vec<(&SpendEvent, &str)> = moved
-                .iter()
-                .map(|event| (*event, event.call_id.as_str()))
-                .collect();
-            let inserted = insert_logs(tx, &rows).await?;
-            let mut seen = HashSet::new();
-            fresh.extend(moved.into_iter().filter(|event| {
-                inserted.contains(&event.call_id) && seen.insert(event.call_id.as_str())
-            }));
-        }
+            .collect()
+    };
+    let moved: Vec<(&SpendEvent, &str)> = taken
+        .into_iter()
+        .chain(repeats)
+        .filter(|event| {
+            let owner = owners.get(&event.request_id).and_then(Option::as_deref);
+            owner != Some(event.call_id.as_str())
+        })
+        .map(|event| (event, event.call_id.as_str()))
+        .collect();
+    if !moved.is_empty() {
+        let inserted = insert_logs(tx, &moved).await?;
+        fresh.extend(
+            moved
+                .into_iter()
+                .filter(|(_, key)| inserted.contains(*key))
+                .map(|(event, _)| event),
+        );
     }
     if fresh.is_empty() {
         return Ok(0);

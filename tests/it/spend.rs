@@ -145,6 +145,87 @@ async fn spend_is_spooled_while_the_database_is_away_and_replayed_exactly_once()
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Waits until the key's spend log has `rows` rows; returns the request ids.
+async fn logged_ids(admin: &tokio_postgres::Client, rows: usize) -> Vec<String> {
+    for _ in 0..100 {
+        let ids: Vec<String> = admin
+            .query(
+                "SELECT request_id FROM \"LiteLLM_SpendLogs\" ORDER BY request_id",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        if ids.len() >= rows {
+            return ids;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("spend logs never reached {rows} rows");
+}
+
+#[tokio::test]
+async fn repeated_provider_ids_log_each_call_once_within_and_across_batches() {
+    let test = TestDb::new().await;
+    let account = test.create_account("repeats").await;
+    let admin = test.superuser().await;
+    admin
+        .execute(
+            "INSERT INTO \"LiteLLM_VerificationToken\" (account_id, token) VALUES ($1, 'tok-1')",
+            &[&account.uuid()],
+        )
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "alchemi-repeat-test-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let spool = Arc::new(Spool::new(&dir));
+    let (writer, queue) =
+        SpendWriter::start(&test.db, spool.clone(), Duration::from_millis(20)).unwrap();
+    let call = |call_id: &str| {
+        let mut event = event(account.uuid(), "chatcmpl-same", "tok-1");
+        event.call_id = call_id.to_owned();
+        event
+    };
+
+    // One batch: three calls share the provider's id, one of them twice.
+    for id in ["call-a", "call-b", "call-b", "call-c"] {
+        queue.record(call(id));
+    }
+    let ids = logged_ids(&admin, 3).await;
+    assert_eq!(ids, ["call-b", "call-c", "chatcmpl-same"]);
+
+    // A later batch: the id is taken in the table; replays change nothing.
+    for id in ["call-d", "call-a", "call-c"] {
+        queue.record(call(id));
+    }
+    let ids = logged_ids(&admin, 4).await;
+    writer.shutdown().await;
+    assert_eq!(ids, ["call-b", "call-c", "call-d", "chatcmpl-same"]);
+    let owner: String = admin
+        .query_one(
+            "SELECT metadata ->> 'call_id' FROM \"LiteLLM_SpendLogs\" WHERE request_id = 'chatcmpl-same'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(owner, "call-a");
+    let key_spend: f64 = admin
+        .query_one(
+            "SELECT spend FROM \"LiteLLM_VerificationToken\" WHERE token = 'tok-1'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!((key_spend - 1.0).abs() < 1e-10, "four calls: {key_spend}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A real restart: an embedded cluster is stopped while spend keeps coming,
 /// then started again; the spooled events are replayed exactly once.
 #[tokio::test]
