@@ -63,10 +63,31 @@ fn dead_db() -> Db {
     .unwrap()
 }
 
-#[tokio::test]
-async fn spend_is_spooled_while_the_database_is_away_and_replayed_exactly_once() {
+/// What key `tok-1` has spent.
+async fn key_spend(admin: &tokio_postgres::Client) -> f64 {
+    admin
+        .query_one(
+            "SELECT spend FROM \"LiteLLM_VerificationToken\" WHERE token = 'tok-1'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// A test database with one account holding key `tok-1`, and an empty
+/// spool in a fresh temporary folder.
+async fn with_key_and_spool(
+    name: &str,
+) -> (
+    TestDb,
+    alchemi::db::AccountId,
+    tokio_postgres::Client,
+    std::path::PathBuf,
+    Arc<Spool>,
+) {
     let test = TestDb::new().await;
-    let account = test.create_account("spool").await;
+    let account = test.create_account(name).await;
     let admin = test.superuser().await;
     admin
         .execute(
@@ -76,10 +97,16 @@ async fn spend_is_spooled_while_the_database_is_away_and_replayed_exactly_once()
         .await
         .unwrap();
     let dir = std::env::temp_dir().join(format!(
-        "alchemi-spool-test-{}",
+        "alchemi-{name}-test-{}",
         uuid::Uuid::new_v4().simple()
     ));
     let spool = Arc::new(Spool::new(&dir));
+    (test, account, admin, dir, spool)
+}
+
+#[tokio::test]
+async fn spend_is_spooled_while_the_database_is_away_and_replayed_exactly_once() {
+    let (test, account, admin, dir, spool) = with_key_and_spool("spool").await;
 
     // The database is unreachable: events go to disk, nothing is lost.
     let (writer, queue) =
@@ -112,14 +139,7 @@ async fn spend_is_spooled_while_the_database_is_away_and_replayed_exactly_once()
         .unwrap()
         .get(0);
     assert_eq!(logs, 3);
-    let key_spend: f64 = admin
-        .query_one(
-            "SELECT spend FROM \"LiteLLM_VerificationToken\" WHERE token = 'tok-1'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let key_spend = key_spend(&admin).await;
     assert!(
         (key_spend - 0.75).abs() < 1e-10,
         "counted once: {key_spend}"
@@ -168,21 +188,7 @@ async fn logged_ids(admin: &tokio_postgres::Client, rows: usize) -> Vec<String> 
 
 #[tokio::test]
 async fn repeated_provider_ids_log_each_call_once_within_and_across_batches() {
-    let test = TestDb::new().await;
-    let account = test.create_account("repeats").await;
-    let admin = test.superuser().await;
-    admin
-        .execute(
-            "INSERT INTO \"LiteLLM_VerificationToken\" (account_id, token) VALUES ($1, 'tok-1')",
-            &[&account.uuid()],
-        )
-        .await
-        .unwrap();
-    let dir = std::env::temp_dir().join(format!(
-        "alchemi-repeat-test-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let spool = Arc::new(Spool::new(&dir));
+    let (test, account, admin, dir, spool) = with_key_and_spool("repeats").await;
     let (writer, queue) =
         SpendWriter::start(&test.db, spool.clone(), Duration::from_millis(20)).unwrap();
     let call = |call_id: &str| {
@@ -214,14 +220,7 @@ async fn repeated_provider_ids_log_each_call_once_within_and_across_batches() {
         .unwrap()
         .get(0);
     assert_eq!(owner, "call-a");
-    let key_spend: f64 = admin
-        .query_one(
-            "SELECT spend FROM \"LiteLLM_VerificationToken\" WHERE token = 'tok-1'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let key_spend = key_spend(&admin).await;
     assert!((key_spend - 1.0).abs() < 1e-10, "four calls: {key_spend}");
     let _ = std::fs::remove_dir_all(&dir);
 }
