@@ -147,8 +147,8 @@ impl ErrorReply {
     }
 }
 
-/// Sends a request built for a native provider; an error status is read
-/// with the style's own reader.
+/// Sends a request to a provider; an error status is read with the
+/// style's own reader (a redirect, never followed, is refused here for all).
 pub(super) async fn send<F, Fut>(
     builder: reqwest::RequestBuilder,
     status_error: F,

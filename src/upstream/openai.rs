@@ -83,11 +83,7 @@ pub(super) async fn send(
             }
         }
     }
-    let response = builder.send().await.map_err(transport_error)?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(status_error(response).await);
-    }
+    let response = super::native::send(builder, status_error).await?;
     if request.stream {
         return Ok(UpstreamReply::Stream(ChunkStream::new(
             response,
@@ -160,9 +156,6 @@ fn without_url(err: &reqwest::Error) -> String {
 /// else whatever text came.
 pub(super) async fn status_error(response: reqwest::Response) -> UpstreamError {
     let status = response.status().as_u16();
-    if response.status().is_redirection() {
-        return UpstreamError::redirected(status);
-    }
     let text = response.text().await.unwrap_or_default();
     let parsed: Option<Value> = serde_json::from_str(&text).ok();
     let error = parsed
